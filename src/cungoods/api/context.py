@@ -1,0 +1,40 @@
+"""The per-request (and per-operation, on a WebSocket) context handed to every resolver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.types import Info as StrawberryInfo
+
+from cungoods.api.loaders import Loaders
+from cungoods.config import Settings
+from cungoods.services.auth import Viewer
+
+
+@dataclass
+class Context:
+    settings: Settings
+    request: Request | WebSocket
+    response: Response | None = None
+    viewer: Viewer | None = None
+    # Why the token was refused, if one was sent: resolvers that need a viewer report it.
+    auth_error: str | None = None
+    loaders: Loaders = field(default_factory=Loaders)
+    # strawberry stores the graphql-transport-ws connection_init payload here (must be declared).
+    connection_params: dict[str, Any] | None = None
+    broker: Any = None
+
+    def fresh(self) -> Context:
+        """A copy with new loaders, for one operation or one event on a long-lived socket."""
+        return replace(self, loaders=Loaders())
+
+    @property
+    def max_page_size(self) -> int:
+        return self.settings.max_page_size
+
+
+Info = StrawberryInfo[Context, None]

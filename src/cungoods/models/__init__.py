@@ -1,0 +1,35 @@
+"""Tortoise models, one module per domain area; this package is the Tortoise app "models"."""
+
+from cungoods.models.accounts import User
+from cungoods.models.catalog import Product, SaleItem, SaleWindow
+from cungoods.models.events import Event, EventTopic
+from cungoods.models.idempotency import IdempotencyKey
+from cungoods.models.network import Hub, Leg, Route, RouteStop, Station, Trip, TripStop, Vehicle
+from cungoods.models.orders import Order, OrderLine
+from cungoods.models.produce import ProduceListing, ProduceOffer, ProducePurchase, ProduceRequest
+from cungoods.models.shipping import Shipment
+
+__all__ = [
+    "Event",
+    "EventTopic",
+    "Hub",
+    "IdempotencyKey",
+    "Leg",
+    "Order",
+    "OrderLine",
+    "ProduceListing",
+    "ProduceOffer",
+    "ProducePurchase",
+    "ProduceRequest",
+    "Product",
+    "Route",
+    "RouteStop",
+    "SaleItem",
+    "SaleWindow",
+    "Shipment",
+    "Station",
+    "Trip",
+    "TripStop",
+    "User",
+    "Vehicle",
+]

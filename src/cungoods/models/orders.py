@@ -1,0 +1,66 @@
+"""Downstream group-buy orders to village stations."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from cungoods.models.accounts import User
+from cungoods.models.catalog import SaleItem, SaleWindow
+from cungoods.models.enums import OrderStatus
+from cungoods.models.network import Station, Trip
+from cungoods.models.shipping import Shipment
+
+
+class Order(Model):
+    id = fields.IntField(primary_key=True)
+    number = fields.CharField(max_length=32, unique=True)
+    buyer: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="orders", on_delete=fields.RESTRICT
+    )
+    station: fields.ForeignKeyRelation[Station] = fields.ForeignKeyField(
+        "models.Station", related_name="orders", on_delete=fields.RESTRICT
+    )
+    window: fields.ForeignKeyRelation[SaleWindow] = fields.ForeignKeyField(
+        "models.SaleWindow", related_name="orders", on_delete=fields.RESTRICT
+    )
+    service_date = fields.DateField(db_index=True)
+    trip: fields.ForeignKeyRelation[Trip] = fields.ForeignKeyField(
+        "models.Trip", related_name="orders", on_delete=fields.RESTRICT
+    )
+    shipment: fields.ForeignKeyRelation[Shipment] = fields.ForeignKeyField(
+        "models.Shipment", related_name="orders", on_delete=fields.RESTRICT
+    )
+    status = fields.CharEnumField(OrderStatus, default=OrderStatus.PLACED, max_length=16)
+    total_fen = fields.IntField()
+    pickup_code = fields.CharField(max_length=6)
+    wrong_code_attempts = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    buyer_id: int
+    station_id: int
+    window_id: int
+    trip_id: int
+    shipment_id: int
+
+    class Meta:
+        table = "cg_order"  # "order" is reserved in SQL
+        indexes = (("buyer_id", "id"), ("trip_id", "station_id"))
+
+
+class OrderLine(Model):
+    id = fields.IntField(primary_key=True)
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="lines", on_delete=fields.CASCADE
+    )
+    sale_item: fields.ForeignKeyRelation[SaleItem] = fields.ForeignKeyField(
+        "models.SaleItem", related_name="order_lines", on_delete=fields.RESTRICT
+    )
+    quantity = fields.IntField()
+    unit_price_fen = fields.IntField()
+
+    order_id: int
+    sale_item_id: int
+
+    class Meta:
+        table = "order_line"

@@ -1,0 +1,119 @@
+"""Accounts: register, sign in, and roles."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from cungoods.models import Station, User
+from cungoods.models.enums import Role
+from cungoods.services.auth import Viewer, hash_password, issue_token, require_role, verify_password
+from cungoods.services.errors import DomainError, ErrorCode, invalid, not_found
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+SELF_SERVICE_ROLES = (Role.BUYER, Role.FARMER)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    user: User
+
+
+def normalize_phone(phone: str) -> str:
+    """Mainland mobile numbers, with an optional +86 and spaces or dashes people type."""
+    digits = re.sub(r"[\s-]", "", phone)
+    digits = digits.removeprefix("+86")
+    if not PHONE_RE.match(digits):
+        raise invalid("a phone number is 11 digits starting with 1, e.g. 13800000000", "phone")
+    return digits
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise invalid(f"a password has at least {MIN_PASSWORD} characters", "password")
+    if len(password) > MAX_PASSWORD:
+        raise invalid(f"a password has at most {MAX_PASSWORD} characters", "password")
+
+
+async def _station(station_id: int | None, field: str = "stationId") -> Station | None:
+    if station_id is None:
+        return None
+    station = await Station.get_or_none(id=station_id)
+    if station is None:
+        raise not_found("station", field)
+    return station
+
+
+async def register(
+    *,
+    phone: str,
+    password: str,
+    name: str,
+    role: Role,
+    station_id: int | None,
+    secret: str,
+    ttl_seconds: int,
+) -> SignedIn:
+    """Open a BUYER or FARMER account; other roles are given by an admin."""
+    number = normalize_phone(phone)
+    _check_password(password)
+    name = name.strip()
+    if not 1 <= len(name) <= 50:
+        raise invalid("a name has 1 to 50 characters", "name")
+    if role not in SELF_SERVICE_ROLES:
+        raise invalid("you can register as a BUYER or a FARMER", "role")
+    station = await _station(station_id)
+    if role is Role.FARMER and station is None:
+        raise invalid("a farmer hands produce over at a station: choose one", "stationId")
+    try:
+        async with in_transaction():
+            user = await User.create(
+                phone=number,
+                name=name,
+                password_hash=hash_password(password),
+                roles=[role.value],
+                station=station,
+            )
+    except IntegrityError as exc:
+        raise DomainError(
+            ErrorCode.ALREADY_EXISTS, "that phone number is already registered", ["phone"]
+        ) from exc
+    return SignedIn(token=issue_token(user_id=user.id, secret=secret, ttl_seconds=ttl_seconds), user=user)
+
+
+async def login(*, phone: str, password: str, secret: str, ttl_seconds: int) -> SignedIn:
+    try:
+        number = normalize_phone(phone)
+    except DomainError:
+        number = None
+    user = await User.get_or_none(phone=number) if number else None
+    # The same answer for an unknown phone and a wrong password, so numbers cannot be probed.
+    if user is None or not verify_password(user.password_hash, password):
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "wrong phone number or password", ["password"])
+    return SignedIn(token=issue_token(user_id=user.id, secret=secret, ttl_seconds=ttl_seconds), user=user)
+
+
+async def assign_role(
+    *, viewer: Viewer | None, user_id: int, role: Role, station_id: int | None
+) -> User:
+    """Give a user a role (ADMIN only). A LEADER needs the station they run."""
+    require_role(viewer, Role.ADMIN)
+    station = await _station(station_id)
+    if role is Role.LEADER and station is None:
+        raise invalid("a leader runs a station: give stationId", "stationId")
+    async with in_transaction():
+        user = await User.select_for_update().get_or_none(id=user_id)
+        if user is None:
+            raise not_found("user", "userId")
+        if role.value not in user.roles:
+            user.roles = [*user.roles, role.value]
+        if station is not None:
+            user.station_id = station.id
+        await user.save(update_fields=["roles", "station_id"])
+    return user

@@ -1,0 +1,97 @@
+"""Who the viewer is and what they may do: password hashing, signed tokens, and the role checks
+every use case reuses."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from cungoods.models import User
+from cungoods.models.enums import Role
+from cungoods.services.errors import DomainError, ErrorCode, not_allowed
+
+_hasher = PasswordHasher()
+TOKEN_ALGORITHM = "HS256"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def issue_token(*, user_id: int, secret: str, ttl_seconds: int, now: float | None = None) -> str:
+    issued = int(now if now is not None else time.time())
+    claims = {"sub": str(user_id), "iat": issued, "exp": issued + ttl_seconds}
+    return jwt.encode(claims, secret, algorithm=TOKEN_ALGORITHM)
+
+
+def read_token(*, token: str, secret: str) -> int:
+    """The user id a token was issued for; UNAUTHENTICATED when forged, expired or malformed."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=[TOKEN_ALGORITHM], options={"require": ["exp", "sub"]})
+        return int(claims["sub"])
+    except jwt.ExpiredSignatureError as exc:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "the token has expired, sign in again") from exc
+    except (jwt.InvalidTokenError, ValueError) as exc:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "the token is not valid") from exc
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user as the rules need them: id, roles and station."""
+
+    id: int
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    station_id: int | None = None
+
+    def has(self, *roles: Role) -> bool:
+        return any(role in self.roles for role in roles)
+
+    @property
+    def is_dispatcher(self) -> bool:
+        return self.has(Role.DISPATCHER, Role.ADMIN)
+
+    def leads(self, station_id: int | None) -> bool:
+        return Role.LEADER in self.roles and station_id is not None and self.station_id == station_id
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(id=user.id, roles=frozenset(Role(r) for r in user.roles), station_id=user.station_id)
+
+
+async def load_viewer(*, token: str, secret: str) -> Viewer:
+    user_id = read_token(token=token, secret=secret)
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "the account no longer exists")
+    return Viewer.of(user)
+
+
+def require_viewer(viewer: Viewer | None) -> Viewer:
+    if viewer is None:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "sign in first")
+    return viewer
+
+
+def require_dispatcher(viewer: Viewer | None) -> Viewer:
+    """Dispatch work is open to dispatchers and to admins."""
+    return require_role(viewer, Role.DISPATCHER, Role.ADMIN)
+
+
+def require_role(viewer: Viewer | None, *roles: Role) -> Viewer:
+    """The signed-in viewer if they hold one of `roles`."""
+    signed_in = require_viewer(viewer)
+    if not signed_in.has(*roles):
+        names = " or ".join(role.value for role in roles)
+        raise not_allowed(f"only a {names} may do that")
+    return signed_in

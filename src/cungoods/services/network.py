@@ -1,0 +1,40 @@
+"""Reads of the network: routes, stations, trips."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tortoise.expressions import Q
+
+from cungoods.models import Route, Station, Trip
+from cungoods.services.errors import DomainError, ErrorCode
+from cungoods.services.pagination import Page, page
+
+
+async def routes() -> list[Route]:
+    return await Route.all().order_by("code")
+
+
+async def stations(
+    *, first: int, after_id: int | None, township: str | None, search: str | None, max_size: int
+) -> Page[Station]:
+    query = Station.all()
+    if township:
+        query = query.filter(township=township)
+    if search and search.strip():
+        text = search.strip()
+        query = query.filter(
+            Q(name__icontains=text) | Q(village__icontains=text) | Q(township__icontains=text)
+            | Q(code__iexact=text)
+        )
+    return await page(query, first=first, after_id=after_id, max_size=max_size)
+
+
+async def trips(*, service_date: dt.date, route_code: str | None) -> list[Trip]:
+    query = Trip.filter(service_date=service_date)
+    if route_code is not None:
+        route = await Route.get_or_none(code=route_code)
+        if route is None:
+            raise DomainError(ErrorCode.NOT_FOUND, f"no route {route_code!r}", ["routeCode"])
+        query = query.filter(route_id=route.id)
+    return await query.order_by("departs_at", "route_id")

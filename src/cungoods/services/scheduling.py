@@ -1,0 +1,94 @@
+"""Trips from timetables: each dated run of a route with its stops and legs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from cungoods.models import Leg, Route, RouteStop, Trip, TripStop
+from cungoods.services import clock
+from cungoods.services.auth import Viewer, require_dispatcher
+from cungoods.services.errors import DomainError, ErrorCode, invalid
+
+MAX_SCHEDULE_DAYS = 62
+
+
+async def schedule_trips(
+    *, viewer: Viewer | None, route_code: str, start: dt.date, end: dt.date
+) -> list[Trip]:
+    """Every trip of the route's timetable from `start` to `end` (inclusive); trips that exist
+    already are returned as they are, so running it twice adds nothing."""
+    require_dispatcher(viewer)
+    return await ensure_trips(route_code=route_code, start=start, end=end)
+
+
+async def ensure_trips(*, route_code: str, start: dt.date, end: dt.date) -> list[Trip]:
+    if end < start:
+        raise invalid("`to` is before `from`", "to")
+    if (end - start).days >= MAX_SCHEDULE_DAYS:
+        raise invalid(f"schedule at most {MAX_SCHEDULE_DAYS} days at once", "to")
+    route = await Route.get_or_none(code=route_code).prefetch_related("vehicle")
+    if route is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"no route {route_code!r}", ["routeCode"])
+    if route.vehicle is None:
+        raise DomainError(ErrorCode.INVALID_STATE, f"route {route_code} has no vehicle")
+    stops = await RouteStop.filter(route_id=route.id).order_by("seq")
+    trips: list[Trip] = []
+    day = start
+    while day <= end:
+        if day.isoweekday() in route.days_of_week:
+            for hhmm in sorted(route.departure_times):
+                trips.append(await _ensure_trip(route, stops, day, clock.at(day, hhmm)))
+        day += dt.timedelta(days=1)
+    return trips
+
+
+async def _ensure_trip(
+    route: Route, stops: list[RouteStop], day: dt.date, departs_at: dt.datetime
+) -> Trip:
+    existing = await Trip.get_or_none(route_id=route.id, departs_at=departs_at)
+    if existing is not None:
+        return existing
+    vehicle = route.vehicle
+    assert vehicle is not None
+    try:
+        async with in_transaction():
+            trip = await Trip.create(
+                route_id=route.id,
+                service_date=day,
+                departs_at=departs_at,
+                vehicle_id=vehicle.id,
+                driver_id=route.driver_id,
+            )
+            offsets = [0, *(stop.minutes_from_departure for stop in stops), route.return_minutes]
+            stations = [None, *(stop.station_id for stop in stops), None]
+            await TripStop.bulk_create(
+                [
+                    TripStop(
+                        trip_id=trip.id,
+                        seq=seq,
+                        station_id=station_id,
+                        planned_at=departs_at + dt.timedelta(minutes=minutes),
+                        expected_at=departs_at + dt.timedelta(minutes=minutes),
+                    )
+                    for seq, (station_id, minutes) in enumerate(zip(stations, offsets, strict=True))
+                ]
+            )
+            await Leg.bulk_create(
+                [
+                    Leg(
+                        trip_id=trip.id,
+                        seq=seq,
+                        capacity_g=vehicle.capacity_g,
+                        capacity_cm3=vehicle.capacity_cm3,
+                        chilled_capacity_g=vehicle.chilled_capacity_g,
+                    )
+                    for seq in range(len(offsets) - 1)
+                ]
+            )
+    except IntegrityError:
+        # Another caller scheduled the same run at the same moment: theirs stands.
+        return await Trip.get(route_id=route.id, departs_at=departs_at)
+    return trip

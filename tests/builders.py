@@ -1,0 +1,120 @@
+"""Small builders for test data: a few stations on a route, users with roles, tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from cungoods.models import Hub, Route, RouteStop, Station, Trip, User, Vehicle
+from cungoods.models.enums import Role
+from cungoods.services import clock
+from cungoods.services.auth import hash_password, issue_token
+from cungoods.services.scheduling import ensure_trips
+
+TEST_SECRET = "test-secret-key-for-signing-tokens-0123456789"
+PASSWORD = "secret-pass-1"
+
+
+@dataclass
+class Network:
+    hub: Hub
+    route: Route
+    vehicle: Vehicle
+    stations: list[Station]
+    driver: User
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_counter = {"phone": 0}
+
+
+def next_phone() -> str:
+    _counter["phone"] += 1
+    return f"1370{_counter['phone']:07d}"
+
+
+async def make_user(
+    *roles: Role, name: str = "测试用户", station: Station | None = None, phone: str | None = None
+) -> User:
+    return await User.create(
+        phone=phone or next_phone(),
+        name=name,
+        password_hash=hash_password(PASSWORD),
+        roles=[role.value for role in roles],
+        station=station,
+    )
+
+
+def token_for(user: User) -> str:
+    return issue_token(user_id=user.id, secret=TEST_SECRET, ttl_seconds=3600)
+
+
+async def make_network(
+    *,
+    code: str = "R1",
+    stations: int = 4,
+    capacity_g: int = 1_000_000,
+    capacity_cm3: int = 8_000_000,
+    chilled_g: int = 300_000,
+    departure: str = "06:00",
+    hub: Hub | None = None,
+) -> Network:
+    """A route from a hub through `stations` villages and back, with a vehicle and a driver."""
+    hub = hub or await Hub.create(code=f"HUB-{code}", name="衢江区城乡供应链中心", lat=28.98, lng=118.96)
+    vehicle = await Vehicle.create(
+        plate=f"浙H·{code}001", capacity_g=capacity_g, capacity_cm3=capacity_cm3,
+        chilled_capacity_g=chilled_g,
+    )
+    driver = await make_user(Role.DRIVER, name=f"{code}司机")
+    route = await Route.create(
+        code=code,
+        name=f"村货巴士{code}",
+        hub=hub,
+        vehicle=vehicle,
+        driver=driver,
+        departure_times=[departure],
+        days_of_week=[1, 2, 3, 4, 5, 6, 7],
+        return_minutes=30 + 10 * stations,
+    )
+    made = []
+    for i in range(stations):
+        station = await Station.create(
+            code=f"{code}-S{i + 1:02d}",
+            name=f"{code}第{i + 1}村服务站",
+            township="高家镇",
+            village=f"{code}第{i + 1}村",
+            lat=29.0 + i / 100,
+            lng=119.0 + i / 100,
+        )
+        await RouteStop.create(route=route, seq=i + 1, station=station, minutes_from_departure=20 + 10 * i)
+        made.append(station)
+    return Network(hub=hub, route=route, vehicle=vehicle, stations=made, driver=driver)
+
+
+async def schedule(network: Network, day: dt.date | None = None, days: int = 1) -> list[Trip]:
+    start = day or clock.today()
+    return await ensure_trips(
+        route_code=network.route.code, start=start, end=start + dt.timedelta(days=days - 1)
+    )
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    expect_errors: bool = False,
+) -> dict[str, Any]:
+    """POST a GraphQL operation; returns the whole response body. Fails on GraphQL errors unless
+    `expect_errors`."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    body = response.json()
+    if not expect_errors:
+        assert response.status_code == 200, body
+        assert "errors" not in body, body["errors"]
+    return body
