@@ -63,9 +63,13 @@ async def make_network(
     hub: Hub | None = None,
 ) -> Network:
     """A route from a hub through `stations` villages and back, with a vehicle and a driver."""
-    hub = hub or await Hub.create(code=f"HUB-{code}", name="衢江区城乡供应链中心", lat=28.98, lng=118.96)
+    hub = hub or await Hub.create(
+        code=f"HUB-{code}", name="衢江区城乡供应链中心", lat=28.98, lng=118.96
+    )
     vehicle = await Vehicle.create(
-        plate=f"浙H·{code}001", capacity_g=capacity_g, capacity_cm3=capacity_cm3,
+        plate=f"浙H·{code}001",
+        capacity_g=capacity_g,
+        capacity_cm3=capacity_cm3,
         chilled_capacity_g=chilled_g,
     )
     driver = await make_user(Role.DRIVER, name=f"{code}司机")
@@ -89,7 +93,9 @@ async def make_network(
             lat=29.0 + i / 100,
             lng=119.0 + i / 100,
         )
-        await RouteStop.create(route=route, seq=i + 1, station=station, minutes_from_departure=20 + 10 * i)
+        await RouteStop.create(
+            route=route, seq=i + 1, station=station, minutes_from_departure=20 + 10 * i
+        )
         made.append(station)
     return Network(hub=hub, route=route, vehicle=vehicle, stations=made, driver=driver)
 
@@ -112,7 +118,9 @@ async def gql(
     """POST a GraphQL operation; returns the whole response body. Fails on GraphQL errors unless
     `expect_errors`."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
     body = response.json()
     if not expect_errors:
         assert response.status_code == 200, body

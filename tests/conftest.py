@@ -48,7 +48,9 @@ async def _pg_admin() -> asyncpg.Connection:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-async def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+async def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
     """Migrate a fresh database of this backend and connect to it for the session."""
     kind: str = request.param
     pg_database: str | None = None

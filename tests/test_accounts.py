@@ -48,14 +48,18 @@ async def test_a_villager_registers_signs_in_and_sees_herself(client: httpx.Asyn
     assert stored.password_hash != "good-password"
     assert verify_password(stored.password_hash, "good-password")
 
-    login = (await gql(client, LOGIN, {"input": {"phone": "139 1234 5678", "password": "good-password"}}))["data"]["login"]
+    login = (
+        await gql(client, LOGIN, {"input": {"phone": "139 1234 5678", "password": "good-password"}})
+    )["data"]["login"]
     assert login["errors"] == []
     me = await gql(client, VIEWER, token=login["token"])
     assert me["data"]["viewer"]["name"] == "俞林英"
     assert me["data"]["viewer"]["station"]["code"] == net.stations[0].code
 
 
-async def test_bad_registrations_get_coded_errors_and_store_nothing(client: httpx.AsyncClient) -> None:
+async def test_bad_registrations_get_coded_errors_and_store_nothing(
+    client: httpx.AsyncClient,
+) -> None:
     cases = [
         ({"phone": "12345"}, "INVALID_INPUT", ["phone"]),
         ({"phone": "23912345678"}, "INVALID_INPUT", ["phone"]),
@@ -88,8 +92,12 @@ async def test_a_phone_registers_once(client: httpx.AsyncClient) -> None:
 async def test_wrong_password_and_unknown_phone_look_the_same(client: httpx.AsyncClient) -> None:
     await register(client)
 
-    wrong = (await gql(client, LOGIN, {"input": {"phone": "13912345678", "password": "nope-nope"}}))["data"]["login"]
-    unknown = (await gql(client, LOGIN, {"input": {"phone": "13900000000", "password": "nope-nope"}}))["data"]["login"]
+    wrong = (
+        await gql(client, LOGIN, {"input": {"phone": "13912345678", "password": "nope-nope"}})
+    )["data"]["login"]
+    unknown = (
+        await gql(client, LOGIN, {"input": {"phone": "13900000000", "password": "nope-nope"}})
+    )["data"]["login"]
 
     assert wrong["token"] is None and unknown["token"] is None
     assert wrong["errors"] == unknown["errors"]
@@ -98,7 +106,9 @@ async def test_wrong_password_and_unknown_phone_look_the_same(client: httpx.Asyn
 
 async def test_forged_or_expired_tokens_are_refused(client: httpx.AsyncClient) -> None:
     user = await make_user(Role.BUYER)
-    forged = issue_token(user_id=user.id, secret="someone-elses-secret-0123456789abcdef", ttl_seconds=60)
+    forged = issue_token(
+        user_id=user.id, secret="someone-elses-secret-0123456789abcdef", ttl_seconds=60
+    )
     expired = issue_token(user_id=user.id, secret=TEST_SECRET, ttl_seconds=60, now=0)
 
     for token in (forged, expired, "garbage"):
@@ -124,9 +134,13 @@ async def test_only_an_admin_assigns_roles(client: httpx.AsyncClient) -> None:
         "stationId": to_global_id("Station", net.stations[0].id),
     }
 
-    refused = (await gql(client, ASSIGN, {"input": request}, token=token_for(villager)))["data"]["assignRole"]
+    refused = (await gql(client, ASSIGN, {"input": request}, token=token_for(villager)))["data"][
+        "assignRole"
+    ]
     anonymous = (await gql(client, ASSIGN, {"input": request}))["data"]["assignRole"]
-    done = (await gql(client, ASSIGN, {"input": request}, token=token_for(admin)))["data"]["assignRole"]
+    done = (await gql(client, ASSIGN, {"input": request}, token=token_for(admin)))["data"][
+        "assignRole"
+    ]
 
     assert refused["errors"][0]["code"] == "NOT_ALLOWED"
     assert anonymous["errors"][0]["code"] == "UNAUTHENTICATED"
@@ -140,7 +154,9 @@ async def test_a_leader_needs_a_station(client: httpx.AsyncClient) -> None:
     villager = await make_user(Role.BUYER)
     request = {"userId": to_global_id("User", villager.id), "role": "LEADER"}
 
-    result = (await gql(client, ASSIGN, {"input": request}, token=token_for(admin)))["data"]["assignRole"]
+    result = (await gql(client, ASSIGN, {"input": request}, token=token_for(admin)))["data"][
+        "assignRole"
+    ]
 
     assert result["errors"] == [{"code": "INVALID_INPUT", "field": ["stationId"]}]
     assert (await User.get(id=villager.id)).roles == ["BUYER"]

@@ -79,13 +79,16 @@ async def healthz(request: Request) -> JSONResponse:
     except Exception:  # any failure means "not healthy"; the reason goes to the log
         log.warning("health check: database does not answer", exc_info=True)
         database = False
-    return JSONResponse({"ok": database, "database": database}, status_code=200 if database else 503)
+    return JSONResponse(
+        {"ok": database, "database": database}, status_code=200 if database else 503
+    )
 
 
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
     """The whole server. `manage_db=False` leaves the database connections to the caller
     (tests that already opened them)."""
     settings = settings or Settings()
+    settings.signing_key  # noqa: B018  (fail fast without a key; create the embedded one now)
     clock.configure(settings.tz)
     graphql = GraphQLApp(settings)
 

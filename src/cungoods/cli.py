@@ -91,3 +91,7 @@ def _safe_url(settings: Settings) -> str:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

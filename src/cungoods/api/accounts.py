@@ -31,7 +31,7 @@ class User(Node):
 
     @strawberry.field(description="A leader's station, or a villager's home station.")
     async def station(self, info: Info) -> Station | None:
-        from cungoods.api.network import Station, station_by_id
+        from cungoods.api.network import station_by_id
 
         if self.station_db_id is None:
             return None

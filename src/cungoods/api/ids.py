@@ -12,14 +12,18 @@ def to_global_id(type_name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
 
 
-def from_global_id(global_id: str, expected: str | None = None, field: str = "id") -> tuple[str, int]:
+def from_global_id(
+    global_id: str, expected: str | None = None, field: str = "id"
+) -> tuple[str, int]:
     """(type name, pk); INVALID_INPUT for anything malformed or of the wrong type."""
     try:
         padded = global_id + "=" * (-len(global_id) % 4)
         type_name, _, raw_pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
         pk = int(raw_pk)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise DomainError(ErrorCode.INVALID_INPUT, f"{global_id!r} is not a valid id", [field]) from exc
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, f"{global_id!r} is not a valid id", [field]
+        ) from exc
     if not type_name or pk <= 0 or (expected is not None and type_name != expected):
         what = f"a {expected} id" if expected else "a valid id"
         raise DomainError(ErrorCode.INVALID_INPUT, f"{global_id!r} is not {what}", [field])

@@ -31,7 +31,9 @@ class Loaders:
             self._loaders[key] = DataLoader(load_fn=load)
         return self._loaders[key]
 
-    def children(self, model: type[M], parent: str, order_by: str = "id") -> DataLoader[int, list[M]]:
+    def children(
+        self, model: type[M], parent: str, order_by: str = "id"
+    ) -> DataLoader[int, list[M]]:
         """`model` rows grouped by the foreign key column `parent` (e.g. TripStop by trip_id)."""
         key = ("children", model, parent, order_by)
         if key not in self._loaders:

@@ -50,7 +50,9 @@ class Station(Node):
     village: str = strawberry.field(description="Village.")
     lat: float = strawberry.field(description="Latitude.")
     lng: float = strawberry.field(description="Longitude.")
-    pickup_hours: str = strawberry.field(description="When orders are handed out, e.g. 09:00-10:00.")
+    pickup_hours: str = strawberry.field(
+        description="When orders are handed out, e.g. 09:00-10:00."
+    )
 
     @strawberry.field(description="The station leader (村站团长), if one is assigned.")
     async def leader(self, info: Info) -> User | None:
@@ -81,7 +83,9 @@ async def station_by_id(info: Info, pk: int) -> Station | None:
 @strawberry.type(description="A truck.")
 class Vehicle(Node):
     plate: str = strawberry.field(description="Number plate.")
-    capacity: Load = strawberry.field(description="What it carries: weight, volume, chilled weight.")
+    capacity: Load = strawberry.field(
+        description="What it carries: weight, volume, chilled weight."
+    )
 
     @classmethod
     def of(cls, vehicle: models.Vehicle) -> Vehicle:
@@ -144,7 +148,9 @@ class Route(Node):
         )
         return [
             RouteStop(
-                station_db_id=s.station_id, seq=s.seq, minutes_from_departure=s.minutes_from_departure
+                station_db_id=s.station_id,
+                seq=s.seq,
+                minutes_from_departure=s.minutes_from_departure,
             )
             for s in stops
         ]
@@ -260,7 +266,9 @@ class Trip(Node):
 
     @strawberry.field(description="Stops in order, with planned, expected and actual times.")
     async def stops(self, info: Info) -> list[TripStop]:
-        stops = await info.context.loaders.children(models.TripStop, "trip_id", "seq").load(self.db_id)
+        stops = await info.context.loaders.children(models.TripStop, "trip_id", "seq").load(
+            self.db_id
+        )
         return [TripStop.of(stop) for stop in stops]
 
     @strawberry.field(description="Legs in order, with capacity and load in both directions.")
@@ -352,7 +360,9 @@ class NetworkQuery:
 
     @strawberry.field(description="The trips of a service date, optionally of one route.")
     async def trips(self, date: dt.date, route_code: str | None = None) -> list[Trip]:
-        return [Trip.of(trip) for trip in await network.trips(service_date=date, route_code=route_code)]
+        return [
+            Trip.of(trip) for trip in await network.trips(service_date=date, route_code=route_code)
+        ]
 
     @strawberry.field(description="A trip by id.")
     async def trip(self, info: Info, id: strawberry.ID) -> Trip | None:

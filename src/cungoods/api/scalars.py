@@ -49,10 +49,15 @@ class Connection(Generic[T]):
 
 def connection_of(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
     nodes = [convert(item) for item in page.items]
-    edges = [Edge(node=node, cursor=to_cursor(item.pk)) for node, item in zip(nodes, page.items, strict=True)]
+    edges = [
+        Edge(node=node, cursor=to_cursor(item.pk))
+        for node, item in zip(nodes, page.items, strict=True)
+    ]
     return Connection(
         edges=edges,
         nodes=nodes,
-        page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
         total_count=page.total,
     )

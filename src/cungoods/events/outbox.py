@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tortoise import connections
 
-from cungoods.models import Event, EventTopic
+from cungoods.models import Event, EventTopic, Order, ProducePurchase
 
 NOTIFY_CHANNEL = "cungoods_events"
 
@@ -16,6 +16,7 @@ NOTIFY_CHANNEL = "cungoods_events"
 def topics_of(
     *,
     trip_id: int | None = None,
+    trip_topic: bool = True,
     order_id: int | None = None,
     purchase_id: int | None = None,
     station_id: int | None = None,
@@ -24,7 +25,7 @@ def topics_of(
     topics = [
         f"{name}:{value}"
         for name, value in (
-            ("trip", trip_id),
+            ("trip", trip_id if trip_topic else None),
             ("order", order_id),
             ("purchase", purchase_id),
             ("station", station_id),
@@ -46,8 +47,12 @@ async def record(
     stop_seq: int | None = None,
     status: str | None = None,
     user_ids: tuple[int, ...] = (),
+    trip_topic: bool = True,
 ) -> Event:
-    """Write one event and its topics; call inside the use case's transaction."""
+    """Write one event and its topics; call inside the use case's transaction.
+
+    The trip topic is open to anyone signed in, so order and purchase events stay off it
+    (`trip_topic=False`) while still recording which trip they ride."""
     event = await Event.create(
         kind=kind,
         message=message[:300],
@@ -60,6 +65,7 @@ async def record(
     )
     topics = topics_of(
         trip_id=trip_id,
+        trip_topic=trip_topic,
         order_id=order_id,
         purchase_id=purchase_id,
         station_id=station_id,
@@ -70,3 +76,45 @@ async def record(
     if connection.capabilities.dialect == "postgres":
         await connection.execute_query("SELECT pg_notify($1, $2)", [NOTIFY_CHANNEL, str(event.id)])
     return event
+
+
+# Event kinds. Order and purchase events carry the status they moved to; trip events the stop.
+ORDER_PREFIX = "ORDER_"  # ORDER_PLACED, ORDER_CONFIRMED, … ORDER_CANCELLED (one per OrderStatus)
+PURCHASE_PREFIX = "PURCHASE_"  # PURCHASE_RESERVED, … PURCHASE_COLLECTED (one per PurchaseStatus)
+TRIP_PREFIX = "TRIP_"  # TRIP_DEPARTED, TRIP_ARRIVED, TRIP_LEFT, TRIP_DELAYED, …
+
+
+async def record_order_status(
+    order: Order, *, message: str = "", stop_seq: int | None = None
+) -> Event:
+    """An order moved to `order.status`: its buyer, its station's leader (station topic) and
+    whoever follows the order hear of it. Call in the transaction that changed it."""
+    return await record(
+        f"{ORDER_PREFIX}{order.status}",
+        message=message,
+        trip_id=order.trip_id,
+        order_id=order.id,
+        station_id=order.station_id,
+        stop_seq=stop_seq,
+        status=str(order.status),
+        user_ids=(order.buyer_id,),
+        trip_topic=False,
+    )
+
+
+async def record_purchase_status(
+    purchase: ProducePurchase, *, farmer_id: int, message: str = "", stop_seq: int | None = None
+) -> Event:
+    """A produce purchase moved to `purchase.status`: the buyer, the farmer and the handover
+    station hear of it."""
+    return await record(
+        f"{PURCHASE_PREFIX}{purchase.status}",
+        message=message,
+        trip_id=purchase.trip_id,
+        purchase_id=purchase.id,
+        station_id=purchase.station_id,
+        stop_seq=stop_seq,
+        status=str(purchase.status),
+        user_ids=(purchase.buyer_id, farmer_id),
+        trip_topic=False,
+    )

@@ -58,5 +58,7 @@ class SaleItem(Model):
         table = "sale_item"
         unique_together = (("window", "product"),)
         constraints = (
-            CheckConstraint(check="sold >= 0 AND sold <= stock", name="sale_item_sold_within_stock"),
+            CheckConstraint(
+                check="sold >= 0 AND sold <= stock", name="sale_item_sold_within_stock"
+            ),
         )

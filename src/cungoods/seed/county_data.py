@@ -1784,9 +1784,10 @@ def _people_problems() -> list[str]:
     if len(BUYERS) != _BUYER_COUNT:
         problems.append(f"expected {_BUYER_COUNT} buyers, got {len(BUYERS)}")
     station_codes = {station.code for station in STATIONS}
+    people: list[FarmerSeed | BuyerSeed] = [*FARMERS, *BUYERS]
     problems.extend(
         f"{person.name}: unknown station {person.station_code}"
-        for person in (*FARMERS, *BUYERS)
+        for person in people
         if person.station_code not in station_codes
     )
     if len(LEADER_NAMES) != len(STATIONS) or len(set(LEADER_NAMES)) != len(LEADER_NAMES):

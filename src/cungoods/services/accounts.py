@@ -84,7 +84,9 @@ async def register(
         raise DomainError(
             ErrorCode.ALREADY_EXISTS, "that phone number is already registered", ["phone"]
         ) from exc
-    return SignedIn(token=issue_token(user_id=user.id, secret=secret, ttl_seconds=ttl_seconds), user=user)
+    return SignedIn(
+        token=issue_token(user_id=user.id, secret=secret, ttl_seconds=ttl_seconds), user=user
+    )
 
 
 async def login(*, phone: str, password: str, secret: str, ttl_seconds: int) -> SignedIn:
@@ -96,7 +98,9 @@ async def login(*, phone: str, password: str, secret: str, ttl_seconds: int) -> 
     # The same answer for an unknown phone and a wrong password, so numbers cannot be probed.
     if user is None or not verify_password(user.password_hash, password):
         raise DomainError(ErrorCode.UNAUTHENTICATED, "wrong phone number or password", ["password"])
-    return SignedIn(token=issue_token(user_id=user.id, secret=secret, ttl_seconds=ttl_seconds), user=user)
+    return SignedIn(
+        token=issue_token(user_id=user.id, secret=secret, ttl_seconds=ttl_seconds), user=user
+    )
 
 
 async def assign_role(

@@ -38,10 +38,14 @@ def issue_token(*, user_id: int, secret: str, ttl_seconds: int, now: float | Non
 def read_token(*, token: str, secret: str) -> int:
     """The user id a token was issued for; UNAUTHENTICATED when forged, expired or malformed."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[TOKEN_ALGORITHM], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(
+            token, secret, algorithms=[TOKEN_ALGORITHM], options={"require": ["exp", "sub"]}
+        )
         return int(claims["sub"])
     except jwt.ExpiredSignatureError as exc:
-        raise DomainError(ErrorCode.UNAUTHENTICATED, "the token has expired, sign in again") from exc
+        raise DomainError(
+            ErrorCode.UNAUTHENTICATED, "the token has expired, sign in again"
+        ) from exc
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise DomainError(ErrorCode.UNAUTHENTICATED, "the token is not valid") from exc
 
@@ -62,11 +66,15 @@ class Viewer:
         return self.has(Role.DISPATCHER, Role.ADMIN)
 
     def leads(self, station_id: int | None) -> bool:
-        return Role.LEADER in self.roles and station_id is not None and self.station_id == station_id
+        return (
+            Role.LEADER in self.roles and station_id is not None and self.station_id == station_id
+        )
 
     @classmethod
     def of(cls, user: User) -> Viewer:
-        return cls(id=user.id, roles=frozenset(Role(r) for r in user.roles), station_id=user.station_id)
+        return cls(
+            id=user.id, roles=frozenset(Role(r) for r in user.roles), station_id=user.station_id
+        )
 
 
 async def load_viewer(*, token: str, secret: str) -> Viewer:

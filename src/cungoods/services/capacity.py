@@ -123,7 +123,9 @@ async def release(shipment: Shipment) -> None:
     load = Load(shipment.weight_g, shipment.volume_cm3, shipment.chilled_g)
     is_down = shipment.direction is Direction.DOWN
     for seq in range(shipment.from_seq, shipment.to_seq):
-        await Leg.filter(trip_id=shipment.trip_id, seq=seq).update(**_adding(load, is_down, sign=-1))
+        await Leg.filter(trip_id=shipment.trip_id, seq=seq).update(
+            **_adding(load, is_down, sign=-1)
+        )
     shipment.state = ShipmentState.RELEASED
 
 
@@ -135,7 +137,9 @@ async def shrink(shipment: Shipment, new_load: Load) -> None:
         raise ValueError("shrink only makes a shipment smaller")
     is_down = shipment.direction is Direction.DOWN
     for seq in range(shipment.from_seq, shipment.to_seq):
-        await Leg.filter(trip_id=shipment.trip_id, seq=seq).update(**_adding(freed, is_down, sign=-1))
+        await Leg.filter(trip_id=shipment.trip_id, seq=seq).update(
+            **_adding(freed, is_down, sign=-1)
+        )
     await Shipment.filter(id=shipment.id).update(
         weight_g=new_load.weight_g, volume_cm3=new_load.volume_cm3, chilled_g=new_load.chilled_g
     )
@@ -179,10 +183,14 @@ async def room_by_trip(
     for leg in legs:
         room = leg_room(leg)
         best = tightest.get(leg.trip_id)
-        tightest[leg.trip_id] = room if best is None else Load(
-            min(best.weight_g, room.weight_g),
-            min(best.volume_cm3, room.volume_cm3),
-            min(best.chilled_g, room.chilled_g),
+        tightest[leg.trip_id] = (
+            room
+            if best is None
+            else Load(
+                min(best.weight_g, room.weight_g),
+                min(best.volume_cm3, room.volume_cm3),
+                min(best.chilled_g, room.chilled_g),
+            )
         )
     return [(trip, tightest.get(trip.id, Load())) for trip in trips]
 

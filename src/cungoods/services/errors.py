@@ -25,9 +25,7 @@ class ErrorCode(StrEnum):
 class DomainError(Exception):
     """An expected failure of a use case; `field` is the input path it concerns."""
 
-    def __init__(
-        self, code: ErrorCode, message: str, field: Sequence[str] | None = None
-    ) -> None:
+    def __init__(self, code: ErrorCode, message: str, field: Sequence[str] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

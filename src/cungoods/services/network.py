@@ -24,7 +24,9 @@ async def stations(
     if search and search.strip():
         text = search.strip()
         query = query.filter(
-            Q(name__icontains=text) | Q(village__icontains=text) | Q(township__icontains=text)
+            Q(name__icontains=text)
+            | Q(village__icontains=text)
+            | Q(township__icontains=text)
             | Q(code__iexact=text)
         )
     return await page(query, first=first, after_id=after_id, max_size=max_size)

@@ -48,7 +48,8 @@ async def ensure_trips(*, route_code: str, start: dt.date, end: dt.date) -> list
 async def _ensure_trip(
     route: Route, stops: list[RouteStop], day: dt.date, departs_at: dt.datetime
 ) -> Trip:
-    existing = await Trip.get_or_none(route_id=route.id, departs_at=departs_at)
+    departs_at = departs_at.astimezone(dt.UTC)
+    existing = await _existing_trip(route.id, day, departs_at)
     if existing is not None:
         return existing
     vehicle = route.vehicle
@@ -90,5 +91,16 @@ async def _ensure_trip(
             )
     except IntegrityError:
         # Another caller scheduled the same run at the same moment: theirs stands.
-        return await Trip.get(route_id=route.id, departs_at=departs_at)
+        theirs = await _existing_trip(route.id, day, departs_at)
+        assert theirs is not None
+        return theirs
     return trip
+
+
+async def _existing_trip(route_id: int, day: dt.date, departs_at: dt.datetime) -> Trip | None:
+    # Matched in Python: SQLite compares stored datetimes as text, so an equality filter on an
+    # aware datetime is not reliable across backends.
+    for trip in await Trip.filter(route_id=route_id, service_date=day):
+        if trip.departs_at == departs_at:
+            return trip
+    return None
