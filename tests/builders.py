@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +33,15 @@ _counter = {"phone": 0}
 
 
 def next_phone() -> str:
+    # 1340… numbers: no demo account uses them, so tests may also seed the demo county.
     _counter["phone"] += 1
-    return f"1370{_counter['phone']:07d}"
+    return f"1340{_counter['phone']:07d}"
+
+
+@functools.cache
+def password_hash() -> str:
+    """One argon2 hash for every test user: hashing is deliberately slow."""
+    return hash_password(PASSWORD)
 
 
 async def make_user(
@@ -42,7 +50,7 @@ async def make_user(
     return await User.create(
         phone=phone or next_phone(),
         name=name,
-        password_hash=hash_password(PASSWORD),
+        password_hash=password_hash(),
         roles=[role.value for role in roles],
         station=station,
     )

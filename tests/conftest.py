@@ -111,7 +111,15 @@ def is_postgres(backend: str) -> bool:
 
 @pytest.fixture
 def settings(backend: str) -> Settings:
-    return Settings(DATABASE_URL=backend, CUNGOODS_SECRET_KEY=TEST_SECRET, CUNGOODS_DEMO=False)
+    # Mutation rate limits out of the way (concurrency tests send hundreds at once from one
+    # viewer); tests/test_limits.py proves the limiter with its own low limits.
+    return Settings(
+        DATABASE_URL=backend,
+        CUNGOODS_SECRET_KEY=TEST_SECRET,
+        CUNGOODS_DEMO=False,
+        rate_limit_viewer_burst=1_000_000,
+        rate_limit_address_burst=1_000_000,
+    )
 
 
 @pytest.fixture

@@ -8,28 +8,39 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise import connections
 
-from cungoods import db
+from cungoods import db, logs, ops
 from cungoods.api.context import Context
+from cungoods.api.http_view import GraphQLView
 from cungoods.api.schema import build_schema
+from cungoods.api.throttle import limits_from
+from cungoods.api.websocket import TransportWSHandler
+from cungoods.board_routes import board_routes
 from cungoods.config import Settings
+from cungoods.events.broker import Broker, make_broker
+from cungoods.http_context import RequestContext
+from cungoods.http_limits import BodySizeLimit
 from cungoods.services import clock
 from cungoods.services.auth import load_viewer
+from cungoods.services.cutoff_scheduler import CutoffScheduler
 from cungoods.services.errors import DomainError
 
 log = logging.getLogger("cungoods")
 
 
-class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, settings: Settings) -> None:
+class GraphQLApp(GraphQLView):
+    # Subscriptions on a socket without a token close it with 4401 (api/websocket.py).
+    graphql_transport_ws_handler_class = TransportWSHandler
+
+    def __init__(self, settings: Settings, broker: Broker | None = None) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide=None if settings.production else "graphiql",
@@ -37,6 +48,8 @@ class GraphQLApp(GraphQL[Context, None]):
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         )
         self.settings = settings
+        self.broker = broker
+        self.limits = limits_from(settings)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -45,6 +58,8 @@ class GraphQLApp(GraphQL[Context, None]):
             settings=self.settings,
             request=request,
             response=response if isinstance(response, Response) else None,
+            broker=self.broker,
+            limits=self.limits,
         )
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
@@ -79,9 +94,14 @@ async def healthz(request: Request) -> JSONResponse:
     except Exception:  # any failure means "not healthy"; the reason goes to the log
         log.warning("health check: database does not answer", exc_info=True)
         database = False
-    return JSONResponse(
-        {"ok": database, "database": database}, status_code=200 if database else 503
-    )
+    report: dict[str, bool | str] = {"ok": database, "database": database}
+    broker: Broker | None = getattr(request.app.state, "broker", None)
+    if broker is not None and broker.started:
+        # Whether events reach this process: without it, live updates stall here (and catch
+        # up once it reconnects).
+        report |= {"ok": database and broker.connected, "listener": broker.connected}
+        report["broker"] = broker.kind
+    return JSONResponse(report, status_code=200 if report["ok"] else 503)
 
 
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
@@ -90,7 +110,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     settings = settings or Settings()
     settings.signing_key  # noqa: B018  (fail fast without a key; create the embedded one now)
     clock.configure(settings.tz)
-    graphql = GraphQLApp(settings)
+    logs.configure_if_unset(level=settings.log_level, json_format=settings.log_json)
+    broker = make_broker(settings)
+    graphql = GraphQLApp(settings, broker)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -101,17 +123,32 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
                 from cungoods.seed.demo import seed_if_empty
 
                 await seed_if_empty()
+        await broker.start()
+        # Each sale window's cutoff runs by itself at its time while the server runs.
+        cutoffs = CutoffScheduler()
+        cutoffs.start()
         try:
             yield
         finally:
+            await broker.stop()  # completes open subscriptions first
+            await cutoffs.stop()
             if manage_db:
                 await db.close()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Route("/readyz", ops.readyz),
+            Route("/metrics", ops.metrics_endpoint),
+            *board_routes(settings),  # the dispatch board at /board (issue 8)
+        ],
+        middleware=[
+            Middleware(RequestContext),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,
     )
+    app.state.broker = broker
+    return app

@@ -9,6 +9,7 @@ import typer
 
 from cungoods import db, schema_export
 from cungoods.config import Settings
+from cungoods.logs import logging_config
 
 app = typer.Typer(help="村货 cungoods: the county's two-way rural logistics GraphQL server.")
 
@@ -32,7 +33,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_level=settings.log_level.lower(),
+        # JSON log lines (with request id, viewer and operation) from ours and uvicorn's loggers.
+        log_config=logging_config(level=settings.log_level, json_format=settings.log_json),
+        ws_max_size=settings.max_body_bytes,
     )
 
 
@@ -67,6 +71,35 @@ def seed(demo: bool = typer.Option(False, "--demo", help="Build the demo county.
             await db.close()
 
     typer.echo(asyncio.run(run()))
+
+
+@app.command()
+def simulate(
+    days: int = typer.Option(7, min=1, max=30, help="How many service days to simulate."),
+    orders_per_day: int = typer.Option(2900, min=0, help="Orders villagers try to place a day."),
+    purchases_per_day: int = typer.Option(430, min=0, help="Produce purchases tried a day."),
+    concurrency: int = typer.Option(32, min=1, max=64, help="Use cases running at once."),
+    seed: int = typer.Option(20261130, help="Random seed: the same seed, the same county."),
+) -> None:
+    """Drive the demo county (seeded if missing) through N days of orders, produce, trips,
+    pickups and collections, then print the network statistics."""
+    from rich.console import Console
+
+    from cungoods.simulate import Plan, run_simulation
+
+    plan = Plan(
+        days=days,
+        orders_per_day=orders_per_day,
+        purchases_per_day=purchases_per_day,
+        concurrency=concurrency,
+        seed=seed,
+    )
+    settings = Settings()
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=120)  # a log file gets the whole table
+    console.print(f"simulating {days} days on {_safe_url(settings)}")
+    raise typer.Exit(asyncio.run(run_simulation(settings, plan, console)))
 
 
 @app.command("export-schema")

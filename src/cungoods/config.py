@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_FILE = "cungoods.sqlite3"
@@ -40,6 +40,69 @@ class Settings(BaseSettings):
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    # Abuse limits (issue 7). Rate limits are per process, in memory (services/ratelimit.py).
+    max_query_cost: int = Field(
+        default=5000,
+        validation_alias=AliasChoices("CUNGOODS_MAX_QUERY_COST", "max_query_cost"),
+        description="the cost budget of one GraphQL request (see api/cost.py)",
+    )
+    max_body_bytes: int = Field(
+        default=256 * 1024,
+        validation_alias=AliasChoices("CUNGOODS_MAX_BODY_BYTES", "max_body_bytes"),
+        description="largest HTTP request body (and WebSocket message) accepted",
+    )
+    rate_limit_viewer_burst: int = Field(
+        default=60,
+        validation_alias=AliasChoices(
+            "CUNGOODS_RATE_LIMIT_VIEWER_BURST", "rate_limit_viewer_burst"
+        ),
+        description="mutations one signed-in user may send at once",
+    )
+    rate_limit_viewer_per_minute: float = Field(
+        default=120,
+        validation_alias=AliasChoices(
+            "CUNGOODS_RATE_LIMIT_VIEWER_PER_MINUTE", "rate_limit_viewer_per_minute"
+        ),
+        description="mutations a minute one signed-in user may sustain",
+    )
+    rate_limit_address_burst: int = Field(
+        default=600,
+        validation_alias=AliasChoices(
+            "CUNGOODS_RATE_LIMIT_ADDRESS_BURST", "rate_limit_address_burst"
+        ),
+        description="mutations one client address may send at once (carrier NAT shares addresses)",
+    )
+    rate_limit_address_per_minute: float = Field(
+        default=1200,
+        validation_alias=AliasChoices(
+            "CUNGOODS_RATE_LIMIT_ADDRESS_PER_MINUTE", "rate_limit_address_per_minute"
+        ),
+        description="mutations a minute one client address may sustain",
+    )
+    login_free_failures: int = Field(
+        default=5,
+        validation_alias=AliasChoices("CUNGOODS_LOGIN_FREE_FAILURES", "login_free_failures"),
+        description="wrong passwords for one phone before sign-ins for it are slowed down",
+    )
+    login_lock_seconds: float = Field(
+        default=30,
+        validation_alias=AliasChoices("CUNGOODS_LOGIN_LOCK_SECONDS", "login_lock_seconds"),
+        description="the first lock-out after too many wrong passwords; doubles with each more",
+    )
+    login_lock_max_seconds: float = Field(
+        default=900,
+        validation_alias=AliasChoices("CUNGOODS_LOGIN_LOCK_MAX_SECONDS", "login_lock_max_seconds"),
+        description="the longest lock-out",
+    )
+    # Observability (issue 7).
+    log_level: str = Field(
+        default="INFO", validation_alias=AliasChoices("CUNGOODS_LOG_LEVEL", "log_level")
+    )
+    log_json: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("CUNGOODS_LOG_JSON", "log_json"),
+        description="JSON log lines (false: plain text, for a terminal)",
+    )
 
     @property
     def is_sqlite(self) -> bool:

@@ -150,6 +150,7 @@ class AccountMutation:
                 password=input.password,
                 secret=settings.signing_key,
                 ttl_seconds=settings.token_ttl_seconds,
+                throttle=info.context.limits.login if info.context.limits else None,
             )
         )
         return _auth_payload(LoginPayload, signed_in, errors, info)

@@ -13,6 +13,7 @@ from strawberry.types import Info as StrawberryInfo
 from cungoods.api.loaders import Loaders
 from cungoods.config import Settings
 from cungoods.services.auth import Viewer
+from cungoods.services.ratelimit import Limits
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Context:
     # strawberry stores the graphql-transport-ws connection_init payload here (must be declared).
     connection_params: dict[str, Any] | None = None
     broker: Any = None
+    # The server's rate limiters (mutations per viewer and address, failed logins per phone).
+    limits: Limits | None = None
 
     def fresh(self) -> Context:
         """A copy with new loaders, for one operation or one event on a long-lived socket."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from cungoods import metrics
 from cungoods.services.errors import DomainError, DomainErrors
 from cungoods.services.errors import ErrorCode as DomainErrorCode
 
@@ -39,7 +40,9 @@ async def attempt(action: Awaitable[T]) -> tuple[T | None, list[UserError]]:
     try:
         return await action, []
     except DomainError as error:
-        return None, user_errors(error)
+        errors = user_errors(error)
+        metrics.count_errors((e.code.value for e in errors), source="payload")
+        return None, errors
 
 
 def _original(error: GraphQLError) -> BaseException | None:
@@ -64,9 +67,18 @@ class MaskUnexpectedErrors(MaskErrors):
         if isinstance(original, GraphQLError):
             return False
         log.error("unexpected error in %s", error.path, exc_info=original)
+        metrics.UNEXPECTED_ERRORS.inc()
         return True
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
         masked.extensions = {"code": "INTERNAL"}
         return masked
+
+
+class Schema(strawberry.Schema):
+    """strawberry's Schema without its own logging of every error: expected failures are not
+    news, and MaskUnexpectedErrors logs each unexpected one once, with the request id."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        return None

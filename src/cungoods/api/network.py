@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -17,6 +18,9 @@ from cungoods.models.enums import Role as DomainRole
 from cungoods.models.enums import TripStatus as DomainTripStatus
 from cungoods.services import network, scheduling
 from cungoods.services.capacity import leg_capacity, leg_down, leg_used
+
+if TYPE_CHECKING:
+    from cungoods.api.dispatch import StationManifest
 
 TripStatus = strawberry.enum(DomainTripStatus, name="TripStatus", description="Where a trip is.")
 
@@ -183,6 +187,7 @@ class Route(Node):
 
 @strawberry.type(description="A stop of a trip: seq 0 leaves the hub, the last is back at it.")
 class TripStop:
+    trip_db_id: strawberry.Private[int]
     station_db_id: strawberry.Private[int | None]
     seq: int = strawberry.field(description="Order on the trip; 0 is the hub departure.")
     planned_at: dt.datetime = strawberry.field(description="Time from the timetable.")
@@ -198,9 +203,21 @@ class TripStop:
     async def station(self, info: Info) -> Station | None:
         return None if self.station_db_id is None else await station_by_id(info, self.station_db_id)
 
+    @strawberry.field(
+        description="What to hand out and take in here: for dispatchers and this station's "
+        "leader (null at the hub and for anyone else)."
+    )
+    async def manifest(
+        self, info: Info
+    ) -> Annotated[StationManifest, strawberry.lazy("cungoods.api.dispatch")] | None:
+        from cungoods.api.dispatch import manifest_of_stop  # dispatch builds on these types
+
+        return await manifest_of_stop(info, self.trip_db_id, self.station_db_id)
+
     @classmethod
     def of(cls, stop: models.TripStop) -> TripStop:
         return cls(
+            trip_db_id=stop.trip_id,
             station_db_id=stop.station_id,
             seq=stop.seq,
             planned_at=stop.planned_at,

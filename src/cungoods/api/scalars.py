@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.schema.types.base_scalars import DateTimeDefinition
+from strawberry.types.scalar import ScalarDefinition
 
 from cungoods.api.ids import to_cursor
+from cungoods.services import clock
 from cungoods.services.capacity import Load as DomainLoad
 from cungoods.services.pagination import Page
+
+
+def _show_local(value: dt.datetime) -> str:
+    # Stored in UTC, shown in the service time zone (DESIGN.md): a 06:00 departure in Qujiang
+    # reads 06:00+08:00, not 22:00+00:00 the day before.
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(clock.tz()).isoformat()
+
+
+def _read_local(value: object) -> dt.datetime:
+    parsed = DateTimeDefinition.parse_value(value)  # type: ignore[misc]
+    assert isinstance(parsed, dt.datetime)
+    # A time without an offset is a local time of the service, as people there read it.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=clock.tz())
+
+
+DateTime: ScalarDefinition = dataclasses.replace(
+    DateTimeDefinition,
+    description="Date and time, ISO 8601 with offset, shown in the service time zone; "
+    "a value without an offset is read as service-local time.",
+    serialize=_show_local,
+    parse_value=_read_local,
+)
 
 
 @strawberry.type(description="A load: weight in grams, volume in cm³, and chilled weight in grams.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from functools import partial
 
 import strawberry
 from strawberry.extensions import (
@@ -14,10 +16,21 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from cungoods.api.accounts import AccountMutation, AccountQuery
+from cungoods.api.catalog import CatalogMutation, CatalogQuery
 from cungoods.api.context import Context, Info
-from cungoods.api.errors import MaskUnexpectedErrors
+from cungoods.api.cost import QueryCostLimiter
+from cungoods.api.dispatch import DispatchMutation, DispatchQuery
+from cungoods.api.errors import MaskUnexpectedErrors, Schema
+from cungoods.api.live import LiveSubscription
 from cungoods.api.network import NetworkMutation, NetworkQuery
 from cungoods.api.node import Node, resolve_node
+from cungoods.api.observability import Observability
+from cungoods.api.orders import OrderMutation, OrderQuery
+from cungoods.api.produce import ProduceMutation, ProduceQuery
+from cungoods.api.production import production_extensions
+from cungoods.api.scalars import DateTime
+from cungoods.api.throttle import limit_mutations
+from cungoods.api.trips import TripMutation
 from cungoods.config import Settings
 
 
@@ -39,21 +52,50 @@ class FreshLoadersPerOperation(SchemaExtension):
         yield
 
 
-QUERY_TYPES = (NodeQuery, AccountQuery, NetworkQuery)
-MUTATION_TYPES = (AccountMutation, NetworkMutation)
+QUERY_TYPES = (
+    NodeQuery,
+    AccountQuery,
+    NetworkQuery,
+    CatalogQuery,
+    OrderQuery,
+    ProduceQuery,
+    DispatchQuery,
+)
+MUTATION_TYPES = (
+    AccountMutation,
+    NetworkMutation,
+    CatalogMutation,
+    OrderMutation,
+    ProduceMutation,
+    TripMutation,
+    DispatchMutation,
+)
+SUBSCRIPTION_TYPES = (LiveSubscription,)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     query = merge_types("Query", QUERY_TYPES)
-    mutation = merge_types("Mutation", MUTATION_TYPES)
-    return strawberry.Schema(
+    mutation = limit_mutations(merge_types("Mutation", MUTATION_TYPES))
+    subscription = merge_types("Subscription", SUBSCRIPTION_TYPES)
+    # Extensions are given as classes or factories, so each operation gets its own instances
+    # (a shared instance's state would mix concurrent operations).
+    return Schema(
         query=query,
         mutation=mutation,
+        subscription=subscription,
         extensions=[
+            Observability,  # first: it sees the errors as the client gets them
             FreshLoadersPerOperation,
-            QueryDepthLimiter(max_depth=settings.max_query_depth),
-            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            MaxTokensLimiter(max_token_count=settings.max_tokens),
-            MaskUnexpectedErrors(),
+            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+            partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+            partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+            partial(
+                QueryCostLimiter,
+                budget=settings.max_query_cost,
+                max_page_size=settings.max_page_size,
+            ),
+            *production_extensions(settings.production),
+            MaskUnexpectedErrors,
         ],
+        scalar_overrides={dt.datetime: DateTime},
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tortoise import connections
 
+from cungoods.events import local
 from cungoods.models import Event, EventTopic, Order, ProducePurchase
 
 NOTIFY_CHANNEL = "cungoods_events"
@@ -75,6 +76,8 @@ async def record(
     connection = connections.get("default")
     if connection.capabilities.dialect == "postgres":
         await connection.execute_query("SELECT pg_notify($1, $2)", [NOTIFY_CHANNEL, str(event.id)])
+    else:
+        local.announce()
     return event
 
 

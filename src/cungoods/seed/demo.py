@@ -13,9 +13,20 @@ from typing import TypeVar
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from cungoods.models import Hub, Route, RouteStop, Station, User, Vehicle
+from cungoods.models import (
+    Hub,
+    ProduceListing,
+    Product,
+    Route,
+    RouteStop,
+    Station,
+    User,
+    Vehicle,
+)
 from cungoods.models.enums import Role
 from cungoods.seed import county_data as data
+from cungoods.seed.catalog import seed_catalog
+from cungoods.seed.produce import seed_produce
 from cungoods.services import clock
 from cungoods.services.auth import hash_password
 from cungoods.services.scheduling import ensure_trips
@@ -150,21 +161,30 @@ async def seed_demo() -> str:
     """Build (or complete) the demo county; returns a one-line summary."""
     async with in_transaction():
         await seed_network()
-    await seed_trips()
+    await _top_up()
     return (
         f"demo county ready: {await Station.all().count()} stations, "
         f"{await Route.all().count()} routes, {await User.all().count()} accounts "
-        f"(password {DEMO_PASSWORD!r})"
+        f"(password {DEMO_PASSWORD!r}), {await Product.all().count()} products, "
+        f"{await ProduceListing.all().count()} produce listings"
     )
 
 
+async def _top_up() -> None:
+    """What moves with the calendar: trips and sale windows for the coming days, and produce
+    listings ready from today."""
+    await seed_trips()
+    await seed_catalog(days=TRIP_DAYS)
+    await seed_produce()
+
+
 async def seed_if_empty() -> None:
-    """On `serve`: an empty database gets the demo county; trips are topped up every start so
-    a demo left running for days still has today's buses."""
+    """On `serve`: an empty database gets the demo county; trips, sale windows and listings are
+    topped up on every start, so a demo left for days still has today's buses and goods."""
     if not await Hub.exists():
         await seed_demo()
     elif await Route.filter(code=data.ROUTES[0].code).exists():
-        await seed_trips()
+        await _top_up()
 
 
 def _fields(record: object, drop: tuple[str, ...] = ()) -> dict[str, object]:

@@ -12,6 +12,7 @@ from cungoods.models import Station, User
 from cungoods.models.enums import Role
 from cungoods.services.auth import Viewer, hash_password, issue_token, require_role, verify_password
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_found
+from cungoods.services.ratelimit import FailureBackoff
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 MIN_PASSWORD = 8
@@ -89,15 +90,31 @@ async def register(
     )
 
 
-async def login(*, phone: str, password: str, secret: str, ttl_seconds: int) -> SignedIn:
+async def login(
+    *,
+    phone: str,
+    password: str,
+    secret: str,
+    ttl_seconds: int,
+    throttle: FailureBackoff | None = None,
+) -> SignedIn:
+    """Sign in. With a `throttle`, repeated wrong passwords for one phone lock that phone out
+    for a growing delay (RATE_LIMITED), whether or not the number is registered."""
     try:
         number = normalize_phone(phone)
     except DomainError:
         number = None
+    key = number or phone.strip()
+    if throttle is not None:
+        throttle.check(key, "too many failed sign-ins for this phone number")
     user = await User.get_or_none(phone=number) if number else None
     # The same answer for an unknown phone and a wrong password, so numbers cannot be probed.
     if user is None or not verify_password(user.password_hash, password):
+        if throttle is not None:
+            throttle.failed(key)
         raise DomainError(ErrorCode.UNAUTHENTICATED, "wrong phone number or password", ["password"])
+    if throttle is not None:
+        throttle.succeeded(key)
     return SignedIn(
         token=issue_token(user_id=user.id, secret=secret, ttl_seconds=ttl_seconds), user=user
     )

@@ -1,20 +1,22 @@
 """The capacity rule (DESIGN.md): one mechanism for both directions.
 
-A shipment from stop `from_seq` to stop `to_seq` spans legs from_seq .. to_seq-1. Reserving adds
-its load to each leg by a conditional UPDATE that only matches while the result stays within
-capacity, in ascending leg order (a fixed order, so concurrent reservations never deadlock); a
-leg that matches no row refuses, and the caller's transaction rolls back. Releasing subtracts the
-same amounts. Correct under PostgreSQL's READ COMMITTED and SQLite's single writer, no table lock.
+A shipment from stop `from_seq` to stop `to_seq` spans legs from_seq .. to_seq-1. Reserving locks
+those legs in ascending order (a fixed order, so concurrent reservations never deadlock) and adds
+its load by one conditional UPDATE that only matches legs where the result stays within capacity;
+unless it changed every leg, a leg refused, and the caller's transaction rolls back. Releasing
+subtracts the same amounts. Correct under PostgreSQL's READ COMMITTED and SQLite's single writer,
+with no table lock; the CHECK constraints on leg are the backstop.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from tortoise import connections
-from tortoise.expressions import F
 
+from cungoods import metrics
 from cungoods.models import Leg, Shipment, Trip
 from cungoods.models.enums import Direction, ShipmentState, Temperature, TripStatus
 from cungoods.services.errors import DomainError, ErrorCode
@@ -90,17 +92,18 @@ async def reserve(
     transaction. Raises NoCapacity (and leaves the rollback to that transaction)."""
     if to_seq <= from_seq:
         raise ValueError("a shipment spans at least one leg")
-    is_down = direction is Direction.DOWN
-    for seq in range(from_seq, to_seq):
-        changed = await Leg.filter(
-            trip_id=trip_id,
-            seq=seq,
-            used_g__lte=F("capacity_g") - load.weight_g,
-            used_cm3__lte=F("capacity_cm3") - load.volume_cm3,
-            used_chilled_g__lte=F("chilled_capacity_g") - load.chilled_g,
-        ).update(**_adding(load, is_down, sign=1))
-        if changed != 1:
-            raise NoCapacity(seq, f"the bus is full on leg {seq} ({seq} → {seq + 1})")
+    refused = await _move_load(
+        trip_id=trip_id,
+        from_seq=from_seq,
+        to_seq=to_seq,
+        load=load,
+        is_down=direction is Direction.DOWN,
+        within_capacity=True,
+    )
+    if refused is not None:
+        metrics.NO_CAPACITY.labels(direction=direction.value).inc()
+        raise NoCapacity(refused, f"the bus is full on leg {refused} ({refused} → {refused + 1})")
+    metrics.RESERVATIONS.labels(direction=direction.value).inc()
     return await Shipment.create(
         trip_id=trip_id,
         direction=direction,
@@ -120,12 +123,14 @@ async def release(shipment: Shipment) -> None:
     )
     if flipped != 1:
         return
-    load = Load(shipment.weight_g, shipment.volume_cm3, shipment.chilled_g)
-    is_down = shipment.direction is Direction.DOWN
-    for seq in range(shipment.from_seq, shipment.to_seq):
-        await Leg.filter(trip_id=shipment.trip_id, seq=seq).update(
-            **_adding(load, is_down, sign=-1)
-        )
+    await _move_load(
+        trip_id=shipment.trip_id,
+        from_seq=shipment.from_seq,
+        to_seq=shipment.to_seq,
+        load=Load() - Load(shipment.weight_g, shipment.volume_cm3, shipment.chilled_g),
+        is_down=shipment.direction is Direction.DOWN,
+        within_capacity=False,
+    )
     shipment.state = ShipmentState.RELEASED
 
 
@@ -135,11 +140,14 @@ async def shrink(shipment: Shipment, new_load: Load) -> None:
     freed = old - new_load
     if freed.weight_g < 0 or freed.volume_cm3 < 0 or freed.chilled_g < 0:
         raise ValueError("shrink only makes a shipment smaller")
-    is_down = shipment.direction is Direction.DOWN
-    for seq in range(shipment.from_seq, shipment.to_seq):
-        await Leg.filter(trip_id=shipment.trip_id, seq=seq).update(
-            **_adding(freed, is_down, sign=-1)
-        )
+    await _move_load(
+        trip_id=shipment.trip_id,
+        from_seq=shipment.from_seq,
+        to_seq=shipment.to_seq,
+        load=Load() - freed,
+        is_down=shipment.direction is Direction.DOWN,
+        within_capacity=False,
+    )
     await Shipment.filter(id=shipment.id).update(
         weight_g=new_load.weight_g, volume_cm3=new_load.volume_cm3, chilled_g=new_load.chilled_g
     )
@@ -150,19 +158,67 @@ async def shrink(shipment: Shipment, new_load: Load) -> None:
     )
 
 
-def _adding(load: Load, is_down: bool, *, sign: int) -> dict[str, F]:
-    updates = {
-        "used_g": F("used_g") + sign * load.weight_g,
-        "used_cm3": F("used_cm3") + sign * load.volume_cm3,
-        "used_chilled_g": F("used_chilled_g") + sign * load.chilled_g,
-    }
-    if is_down:
-        updates |= {
-            "down_g": F("down_g") + sign * load.weight_g,
-            "down_cm3": F("down_cm3") + sign * load.volume_cm3,
-            "down_chilled_g": F("down_chilled_g") + sign * load.chilled_g,
-        }
-    return updates
+# Two statements whatever the number of legs (a reservation spans up to ~30): lock the legs in
+# ascending seq, so concurrent reservations queue in one order and never deadlock, then add the
+# load to all of them in one conditional UPDATE. Under READ COMMITTED PostgreSQL re-checks the
+# condition against the latest committed row once the lock is ours, so "changed every leg" means
+# every leg had room. SQLite has a single writer and no row locks, so it skips the SELECT.
+_LOCK_LEGS = (
+    "SELECT id FROM leg WHERE trip_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq FOR UPDATE"
+)
+_ADD_LOAD = """
+UPDATE leg SET used_g = used_g + $4, used_cm3 = used_cm3 + $5, used_chilled_g = used_chilled_g + $6,
+    down_g = down_g + $7, down_cm3 = down_cm3 + $8, down_chilled_g = down_chilled_g + $9
+WHERE trip_id = $1 AND seq >= $2 AND seq < $3
+"""
+_WITHIN_CAPACITY = """
+    AND used_g + $4 <= capacity_g AND used_cm3 + $5 <= capacity_cm3
+    AND used_chilled_g + $6 <= chilled_capacity_g
+"""
+_FIRST_FULL_LEG = """
+SELECT seq FROM leg WHERE trip_id = $1 AND seq >= $2 AND seq < $3 AND NOT (
+    used_g + $4 <= capacity_g AND used_cm3 + $5 <= capacity_cm3
+    AND used_chilled_g + $6 <= chilled_capacity_g
+) ORDER BY seq LIMIT 1
+"""
+
+
+async def _move_load(
+    *, trip_id: int, from_seq: int, to_seq: int, load: Load, is_down: bool, within_capacity: bool
+) -> int | None:
+    """Add `load` (negative to give back) to legs from_seq .. to_seq-1. With `within_capacity`,
+    returns the seq of the first leg without room (having changed nothing the caller's rollback
+    would not undo), else None."""
+    connection = connections.get("default")
+    postgres = connection.capabilities.dialect == "postgres"
+    down = load if is_down else Load()
+    args = [
+        trip_id,
+        from_seq,
+        to_seq,
+        load.weight_g,
+        load.volume_cm3,
+        load.chilled_g,
+        down.weight_g,
+        down.volume_cm3,
+        down.chilled_g,
+    ]
+    if postgres:
+        await connection.execute_query(_LOCK_LEGS, args[:3])
+    sql = _ADD_LOAD + (_WITHIN_CAPACITY if within_capacity else "")
+    changed, _ = await connection.execute_query(*_dialect(sql, args, postgres))
+    if not within_capacity or changed == to_seq - from_seq:
+        return None
+    _, rows = await connection.execute_query(*_dialect(_FIRST_FULL_LEG, args[:6], postgres))
+    return int(rows[0]["seq"]) if rows else from_seq
+
+
+def _dialect(sql: str, args: list[int], postgres: bool) -> tuple[str, list[int]]:
+    """PostgreSQL takes $n as written; SQLite wants one `?` per use, in order of appearance."""
+    if postgres:
+        return sql, args
+    order = [int(n) for n in re.findall(r"\$(\d+)", sql)]
+    return re.sub(r"\$\d+", "?", sql), [args[n - 1] for n in order]
 
 
 async def room_by_trip(

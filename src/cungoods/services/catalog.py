@@ -1,0 +1,195 @@
+"""The hub's catalog and its group-buy sale windows.
+
+A window sells goods for one service date: villagers order from `opens_at` until `cutoff_at`
+(by default 21:00 the evening before, the hour the county's group buys close) and pick up the
+next morning. By default a window opens at the previous window's cutoff, so at any moment
+exactly one service date is open for ordering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from cungoods.models import Product, SaleItem, SaleWindow
+from cungoods.services import clock
+from cungoods.services.auth import Viewer, require_dispatcher
+from cungoods.services.errors import DomainError, DomainErrors, ErrorCode, invalid
+from cungoods.services.pagination import Page, page
+
+DEFAULT_CUTOFF = "21:00"
+MAX_STOCK = 1_000_000
+MAX_ITEMS = 500
+MAX_DAYS_AHEAD = 31
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """A product to sell in a window: how many units, at what price (default: the catalog's)."""
+
+    product_id: int
+    stock: int
+    price_fen: int | None = None
+
+
+def default_cutoff(service_date: dt.date) -> dt.datetime:
+    """21:00 (service time) the evening before the service date."""
+    return clock.at(service_date - dt.timedelta(days=1), DEFAULT_CUTOFF)
+
+
+def default_opens(service_date: dt.date) -> dt.datetime:
+    """The previous service date's cutoff."""
+    return default_cutoff(service_date - dt.timedelta(days=1))
+
+
+def is_open(window: SaleWindow, now: dt.datetime) -> bool:
+    return window.cutoff_done_at is None and window.opens_at <= now < window.cutoff_at
+
+
+async def products(
+    *,
+    first: int,
+    after_id: int | None,
+    category: str | None,
+    search: str | None,
+    max_size: int,
+) -> Page[Product]:
+    query = Product.all()
+    if category:
+        query = query.filter(category=category)
+    if search and search.strip():
+        text = search.strip()
+        query = query.filter(Q(name__icontains=text) | Q(sku__iexact=text))
+    return await page(query, first=first, after_id=after_id, max_size=max_size)
+
+
+async def open_sale_windows(*, now: dt.datetime | None = None) -> list[SaleWindow]:
+    """Windows taking orders now, by service date."""
+    # In UTC: SQLite compares the stored text, which Tortoise writes in UTC.
+    moment = (now or clock.now()).astimezone(dt.UTC)
+    return await SaleWindow.filter(
+        opens_at__lte=moment, cutoff_at__gt=moment, cutoff_done_at=None
+    ).order_by("service_date")
+
+
+async def sale_window(*, service_date: dt.date) -> SaleWindow | None:
+    return await SaleWindow.get_or_none(service_date=service_date)
+
+
+async def open_sale_window(
+    *,
+    viewer: Viewer | None,
+    service_date: dt.date,
+    opens_at: dt.datetime | None,
+    cutoff_at: dt.datetime | None,
+    items: Sequence[ItemSpec],
+) -> SaleWindow:
+    """Open the window of a service date (DISPATCHER), or change one whose cutoff has not run:
+    its times, and per product the price and stock (never below what is sold already)."""
+    require_dispatcher(viewer)
+    now = clock.now()
+    cutoff = _utc(cutoff_at or default_cutoff(service_date))
+    opens = _utc(opens_at or default_opens(service_date))
+    _check_times(service_date=service_date, opens=opens, cutoff=cutoff, now=now)
+    _check_items(items)
+    found = {p.id for p in await Product.filter(id__in=[item.product_id for item in items])}
+    missing = [
+        DomainError(ErrorCode.NOT_FOUND, "product not found", ["items", str(i), "productId"])
+        for i, item in enumerate(items)
+        if item.product_id not in found
+    ]
+    if missing:
+        raise DomainErrors(missing)
+    catalog = {p.id: p for p in await Product.filter(id__in=list(found))}
+
+    async with in_transaction():
+        window = await SaleWindow.select_for_update().get_or_none(service_date=service_date)
+        if window is None:
+            window = await SaleWindow.create(
+                service_date=service_date, opens_at=opens, cutoff_at=cutoff
+            )
+        else:
+            if window.cutoff_done_at is not None:
+                raise DomainError(
+                    ErrorCode.INVALID_STATE,
+                    f"the cutoff for {service_date} has run: its orders are confirmed",
+                    ["serviceDate"],
+                )
+            window.opens_at, window.cutoff_at = opens, cutoff
+            await window.save(update_fields=["opens_at", "cutoff_at"])
+        existing = {item.product_id: item for item in await SaleItem.filter(window_id=window.id)}
+        new_items: list[SaleItem] = []
+        for i, spec in enumerate(items):
+            price = (
+                spec.price_fen if spec.price_fen is not None else catalog[spec.product_id].price_fen
+            )
+            item = existing.get(spec.product_id)
+            if item is None:
+                new_items.append(
+                    SaleItem(
+                        window_id=window.id,
+                        product_id=spec.product_id,
+                        price_fen=price,
+                        stock=spec.stock,
+                    )
+                )
+                continue
+            # Conditional like every stock change: a concurrent order may have sold more since
+            # we read the row.
+            changed = await SaleItem.filter(id=item.id, sold__lte=spec.stock).update(
+                stock=spec.stock, price_fen=price
+            )
+            if changed != 1:
+                sold = (await SaleItem.get(id=item.id)).sold
+                raise invalid(
+                    f"{sold} already sold: the stock cannot go below that",
+                    "items",
+                    str(i),
+                    "stock",
+                )
+        if new_items:
+            await SaleItem.bulk_create(new_items)
+    return window
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """A naive time is service-local. Stored in UTC: on SQLite Tortoise writes an update's
+    datetime with the offset it has, and comparisons there are on the text."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=clock.tz())
+    return aware.astimezone(dt.UTC)
+
+
+def _check_times(
+    *, service_date: dt.date, opens: dt.datetime, cutoff: dt.datetime, now: dt.datetime
+) -> None:
+    if service_date > clock.today() + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise invalid(f"open windows at most {MAX_DAYS_AHEAD} days ahead", "serviceDate")
+    if cutoff > clock.at(service_date, "00:00"):
+        raise invalid("the cutoff comes before the service date begins", "cutoffAt")
+    if cutoff <= now:
+        raise invalid("that cutoff has already passed", "cutoffAt")
+    if opens >= cutoff:
+        raise invalid("a window opens before its cutoff", "opensAt")
+
+
+def _check_items(items: Sequence[ItemSpec]) -> None:
+    if not items:
+        raise invalid("put at least one product on sale", "items")
+    if len(items) > MAX_ITEMS:
+        raise invalid(f"at most {MAX_ITEMS} products per window", "items")
+    problems: list[DomainError] = []
+    seen: set[int] = set()
+    for i, item in enumerate(items):
+        if item.product_id in seen:
+            problems.append(invalid("this product is listed twice", "items", str(i), "productId"))
+        seen.add(item.product_id)
+        if not 0 <= item.stock <= MAX_STOCK:
+            problems.append(invalid(f"stock is 0 to {MAX_STOCK}", "items", str(i), "stock"))
+        if item.price_fen is not None and item.price_fen <= 0:
+            problems.append(invalid("a price is positive", "items", str(i), "priceFen"))
+    if problems:
+        raise DomainErrors(problems)

@@ -1,0 +1,432 @@
+"""The hub's sorting and dispatch reads: the pick list, the loading plan and the station
+manifests of a trip (the arithmetic is in dispatch_plans.py; network statistics in
+dispatch_stats.py).
+
+What counts:
+- The pick list and the loading plan carry the trip's orders that are CONFIRMED or LOADED: the
+  cutoff has confirmed them (a PLACED order may still be cancelled until then) and they have not
+  left the hub yet (IN_TRANSIT and later are on the road, CANCELLED ones are not coming).
+- A station manifest lists every order the hub sends to that station on the trip, from
+  CONFIRMED to PICKED_UP (the leader ticks them off as they are handed out), and every produce
+  purchase to take in there that is not cancelled.
+- The loading plan's produce to collect is what is still waiting at the stations (RESERVED,
+  or HANDED_OVER to the leader).
+
+Who may read: the pick list, dispatchers (and admins); the loading plan, dispatchers and the
+trip's driver; a station manifest, dispatchers and the leader of that station, who also see
+the pickup codes (they hand the goods out against them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise.functions import Sum
+
+from cungoods.models import (
+    Leg,
+    Order,
+    OrderLine,
+    ProducePurchase,
+    Product,
+    Shipment,
+    Trip,
+    TripStop,
+)
+from cungoods.models.enums import Direction, OrderStatus, PurchaseStatus, ShipmentState, Temperature
+from cungoods.services.auth import Viewer, require_dispatcher, require_viewer
+from cungoods.services.capacity import Load
+from cungoods.services.dispatch_plans import (
+    Crate,
+    LegLoad,
+    Line,
+    LoadingStep,
+    OrderToPack,
+    PickTotal,
+    Span,
+    crates_of,
+    fullest_leg,
+    load_profile,
+    loading_order,
+    pick_totals,
+)
+from cungoods.services.dispatch_stats import NetworkStats, network_stats
+from cungoods.services.errors import DomainError, ErrorCode, not_allowed, not_found
+
+__all__ = [
+    "TO_PACK",
+    "IN_MANIFEST",
+    "TO_COLLECT",
+    "PickList",
+    "LoadingPlan",
+    "StationManifest",
+    "NetworkStats",
+    "pick_list",
+    "loading_plan",
+    "station_manifest",
+    "trip_manifests",
+    "network_stats",
+]
+
+TO_PACK: tuple[OrderStatus, ...] = (OrderStatus.CONFIRMED, OrderStatus.LOADED)
+IN_MANIFEST: tuple[OrderStatus, ...] = (
+    OrderStatus.CONFIRMED,
+    OrderStatus.LOADED,
+    OrderStatus.IN_TRANSIT,
+    OrderStatus.AT_STATION,
+    OrderStatus.PICKED_UP,
+)
+TO_COLLECT: tuple[PurchaseStatus, ...] = (PurchaseStatus.RESERVED, PurchaseStatus.HANDED_OVER)
+NOT_CANCELLED: tuple[PurchaseStatus, ...] = tuple(
+    status for status in PurchaseStatus if status is not PurchaseStatus.CANCELLED
+)
+
+
+# --- results ----------------------------------------------------------------------------------
+# Orders and purchases come back as light rows (read with `.values()`): a trip carries hundreds
+# of them, and these reads are what the hub and the leaders refresh all morning.
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    id: int
+    number: str
+    status: OrderStatus
+    station_id: int
+    buyer_id: int
+    total_fen: int
+    pickup_code: str
+
+
+@dataclass(frozen=True)
+class Packing:
+    """A trip's orders to pack, with their lines as the hub picks them and the products."""
+
+    orders: dict[int, OrderRow]
+    to_pack: list[OrderToPack]
+    products: dict[int, Product]
+
+
+@dataclass(frozen=True)
+class PickList:
+    trip: Trip
+    totals: list[PickTotal]
+    crates: list[Crate]
+    orders: dict[int, OrderRow]
+    products: dict[int, Product]
+
+    @property
+    def load(self) -> Load:
+        return sum((total.load for total in self.totals), Load())
+
+
+@dataclass(frozen=True)
+class ManifestProduce:
+    """A purchase to take in at a station: what, from which farmer, how much, its room."""
+
+    purchase_id: int
+    number: str
+    status: PurchaseStatus
+    station_id: int
+    quantity: int  # handed over once it is, else bought
+    title: str
+    unit: str
+    farmer_id: int
+    load: Load
+
+
+@dataclass(frozen=True)
+class Collection:
+    """Produce the bus takes in at one stop."""
+
+    stop_seq: int
+    station_id: int
+    produce: list[ManifestProduce]
+
+    @property
+    def load(self) -> Load:
+        return sum((item.load for item in self.produce), Load())
+
+
+@dataclass(frozen=True)
+class LoadingPlan:
+    trip: Trip
+    stops: list[TripStop]
+    steps: list[LoadingStep]
+    collections: list[Collection]
+    legs: list[LegLoad]
+    orders: dict[int, OrderRow]
+    products: dict[int, Product]
+
+    @property
+    def fullest(self) -> LegLoad | None:
+        return fullest_leg(self.legs)
+
+
+@dataclass(frozen=True)
+class ManifestOrder:
+    order: OrderRow
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class StationManifest:
+    trip: Trip
+    stop: TripStop
+    orders: list[ManifestOrder]
+    produce: list[ManifestProduce]
+    products: dict[int, Product]
+    shows_codes: bool
+
+    @property
+    def station_id(self) -> int:
+        assert self.stop.station_id is not None  # manifests are for station stops
+        return self.stop.station_id
+
+    @property
+    def hand_out(self) -> Load:
+        return sum((line.load for o in self.orders for line in o.lines), Load())
+
+    @property
+    def take_in(self) -> Load:
+        return sum((p.load for p in self.produce), Load())
+
+
+# --- use cases --------------------------------------------------------------------------------
+
+
+async def pick_list(*, viewer: Viewer | None, trip_id: int) -> PickList:
+    """Per product the units to pick for the trip, and per station the crates (DISPATCHER)."""
+    require_dispatcher(viewer)
+    trip = await _trip(trip_id)
+    packing = await _packing(trip_id=trip.id, statuses=TO_PACK)
+    return PickList(
+        trip=trip,
+        totals=pick_totals(packing.to_pack),
+        crates=crates_of(packing.to_pack),
+        orders=packing.orders,
+        products=packing.products,
+    )
+
+
+async def loading_plan(*, viewer: Viewer | None, trip_id: int) -> LoadingPlan:
+    """The crates in loading order, the produce to collect at each stop, and the load of every
+    leg (DISPATCHER, or the trip's driver)."""
+    signed_in = require_viewer(viewer)
+    trip = await _trip(trip_id)
+    if not (signed_in.is_dispatcher or trip.driver_id == signed_in.id):
+        raise not_allowed("only dispatchers and the trip's driver see its loading plan")
+    packing = await _packing(trip_id=trip.id, statuses=TO_PACK)
+    stops = await TripStop.filter(trip_id=trip.id).order_by("seq")
+    seq_of = {stop.station_id: stop.seq for stop in stops if stop.station_id is not None}
+    by_station: dict[int, list[ManifestProduce]] = {}
+    for purchase in await _purchases(trip_id=trip.id, statuses=TO_COLLECT):
+        by_station.setdefault(purchase.station_id, []).append(purchase)
+    collections = sorted(
+        (
+            Collection(stop_seq=seq_of.get(station_id, 0), station_id=station_id, produce=found)
+            for station_id, found in by_station.items()
+        ),
+        key=lambda collection: collection.stop_seq,
+    )
+    return LoadingPlan(
+        trip=trip,
+        stops=stops,
+        steps=loading_order(crates_of(packing.to_pack)),
+        collections=collections,
+        legs=await trip_profile(trip_id=trip.id),
+        orders=packing.orders,
+        products=packing.products,
+    )
+
+
+async def trip_profile(*, trip_id: int) -> list[LegLoad]:
+    """The trip's legs: capacity, and the live reservations riding each, down and up (summed in
+    the database per span and direction, so a few dozen rows whatever the number of orders)."""
+    legs = await Leg.filter(trip_id=trip_id).order_by("seq")
+    rows = (
+        await Shipment.filter(trip_id=trip_id, state=ShipmentState.RESERVED)
+        .annotate(g=Sum("weight_g"), cm3=Sum("volume_cm3"), chilled=Sum("chilled_g"))
+        .group_by("direction", "from_seq", "to_seq")
+        .values_list("direction", "from_seq", "to_seq", "g", "cm3", "chilled")
+    )
+    spans = [
+        Span(from_seq, to_seq, Load(int(g), int(cm3), int(chilled)), Direction(direction))
+        for direction, from_seq, to_seq, g, cm3, chilled in rows
+    ]
+    capacities = [Load(leg.capacity_g, leg.capacity_cm3, leg.chilled_capacity_g) for leg in legs]
+    return load_profile(capacities, spans)
+
+
+async def station_manifest(
+    *, viewer: Viewer | None, trip_id: int, station_id: int
+) -> StationManifest:
+    """What to hand out and what to take in at one stop of a trip (DISPATCHER, or the LEADER of
+    that station)."""
+    signed_in = require_viewer(viewer)
+    if not (signed_in.is_dispatcher or signed_in.leads(station_id)):
+        raise not_allowed("only dispatchers and the station's leader see its manifest")
+    trip = await _trip(trip_id)
+    manifests = await _manifests(trip, viewer=signed_in, station_ids=[station_id])
+    if not manifests:
+        raise DomainError(
+            ErrorCode.NOT_FOUND, "the trip does not stop at this station", ["stationId"]
+        )
+    return manifests[0]
+
+
+async def trip_manifests(*, viewer: Viewer | None, trip_id: int) -> list[StationManifest]:
+    """The manifest of every station stop of the trip the viewer may see (all for dispatchers,
+    their own station for a leader, none for anyone else), in stop order; one pass over the
+    trip's orders and purchases for all stops."""
+    if viewer is None:
+        return []
+    trip = await Trip.get_or_none(id=trip_id)
+    if trip is None:
+        return []
+    if viewer.is_dispatcher:
+        return await _manifests(trip, viewer=viewer, station_ids=None)
+    if viewer.station_id is None or not viewer.leads(viewer.station_id):
+        return []
+    return await _manifests(trip, viewer=viewer, station_ids=[viewer.station_id])
+
+
+# --- loading rows -----------------------------------------------------------------------------
+
+
+async def _trip(trip_id: int) -> Trip:
+    trip = await Trip.get_or_none(id=trip_id)
+    if trip is None:
+        raise not_found("trip", "tripId")
+    return trip
+
+
+async def _packing(
+    *, trip_id: int, statuses: Sequence[OrderStatus], station_ids: Sequence[int] | None = None
+) -> Packing:
+    """The trip's orders in `statuses` (optionally to some stations), their lines with what
+    each unit weighs, and the products: four queries whatever the number of orders."""
+    query = Order.filter(trip_id=trip_id, status__in=list(statuses))
+    line_query = OrderLine.filter(order__trip_id=trip_id, order__status__in=list(statuses))
+    if station_ids is not None:
+        query = query.filter(station_id__in=list(station_ids))
+        line_query = line_query.filter(order__station_id__in=list(station_ids))
+    orders = {
+        row["id"]: OrderRow(**row)
+        for row in await query.order_by("id").values(
+            "id", "number", "status", "station_id", "buyer_id", "total_fen", "pickup_code"
+        )
+    }
+    rows = await line_query.order_by("id").values_list(
+        "order_id", "quantity", "unit_price_fen", "sale_item__product_id"
+    )
+    products = {
+        product.id: product for product in await Product.filter(id__in={row[3] for row in rows})
+    }
+    kinds = {
+        product.id: (product.weight_g, product.volume_cm3, Temperature(product.temperature))
+        for product in products.values()
+    }
+    seq_of = dict(
+        await TripStop.filter(trip_id=trip_id, station_id__not_isnull=True).values_list(
+            "station_id", "seq"
+        )
+    )
+    lines: dict[int, list[Line]] = {}
+    for order_id, quantity, unit_price_fen, product_id in rows:
+        weight_g, volume_cm3, temperature = kinds[product_id]
+        lines.setdefault(order_id, []).append(
+            Line(order_id, product_id, quantity, weight_g, volume_cm3, temperature, unit_price_fen)
+        )
+    to_pack = [
+        OrderToPack(
+            order_id=order.id,
+            station_id=order.station_id,
+            # An order rides to its station's stop; 0 only if the station left the route since.
+            stop_seq=seq_of.get(order.station_id, 0),
+            lines=tuple(lines.get(order.id, ())),
+        )
+        for order in orders.values()
+    ]
+    return Packing(orders=orders, to_pack=to_pack, products=products)
+
+
+async def _manifests(
+    trip: Trip, *, viewer: Viewer, station_ids: Sequence[int] | None
+) -> list[StationManifest]:
+    stops_query = TripStop.filter(trip_id=trip.id, station_id__not_isnull=True)
+    if station_ids is not None:
+        stops_query = stops_query.filter(station_id__in=list(station_ids))
+    stops = await stops_query.order_by("seq")
+    if not stops:
+        return []
+    wanted = [stop.station_id for stop in stops if stop.station_id is not None]
+    packing = await _packing(trip_id=trip.id, statuses=IN_MANIFEST, station_ids=wanted)
+    purchases = await _purchases(trip_id=trip.id, statuses=NOT_CANCELLED, station_ids=wanted)
+    orders_at: dict[int, list[ManifestOrder]] = {}
+    for packed in packing.to_pack:
+        orders_at.setdefault(packed.station_id, []).append(
+            ManifestOrder(order=packing.orders[packed.order_id], lines=packed.lines)
+        )
+    produce_at: dict[int, list[ManifestProduce]] = {}
+    for item in purchases:
+        produce_at.setdefault(item.station_id, []).append(item)
+    manifests = []
+    for stop in stops:
+        assert stop.station_id is not None
+        manifests.append(
+            StationManifest(
+                trip=trip,
+                stop=stop,
+                orders=orders_at.get(stop.station_id, []),
+                produce=produce_at.get(stop.station_id, []),
+                products=packing.products,
+                shows_codes=viewer.is_dispatcher or viewer.leads(stop.station_id),
+            )
+        )
+    return manifests
+
+
+async def _purchases(
+    *,
+    trip_id: int,
+    statuses: Sequence[PurchaseStatus],
+    station_ids: Sequence[int] | None = None,
+) -> list[ManifestProduce]:
+    """The trip's purchases in `statuses`, with their listings and loads (one query)."""
+    query = ProducePurchase.filter(trip_id=trip_id, status__in=list(statuses))
+    if station_ids is not None:
+        query = query.filter(station_id__in=list(station_ids))
+    rows = await query.order_by("id").values(
+        "id",
+        "number",
+        "status",
+        "station_id",
+        "quantity",
+        "handed_over_quantity",
+        "listing__title",
+        "listing__unit",
+        "listing__farmer_id",
+        "shipment__weight_g",
+        "shipment__volume_cm3",
+        "shipment__chilled_g",
+    )
+    return [
+        ManifestProduce(
+            purchase_id=row["id"],
+            number=row["number"],
+            status=row["status"],
+            station_id=row["station_id"],
+            quantity=row["quantity"]
+            if row["handed_over_quantity"] is None
+            else row["handed_over_quantity"],
+            title=row["listing__title"],
+            unit=row["listing__unit"],
+            farmer_id=row["listing__farmer_id"],
+            load=Load(
+                row["shipment__weight_g"], row["shipment__volume_cm3"], row["shipment__chilled_g"]
+            ),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,71 @@
+"""Who may follow what: each live topic and the viewers allowed to watch it.
+
+A subscription asks here for its topic once, when it starts; the broker then streams that topic.
+"""
+
+from __future__ import annotations
+
+from cungoods.events.outbox import topics_of
+from cungoods.models import Order, ProduceListing, ProducePurchase, Station, Trip
+from cungoods.services.auth import Viewer, require_viewer
+from cungoods.services.errors import not_allowed, not_found
+
+
+async def trip_topic(*, viewer: Viewer | None, trip_id: int) -> str:
+    """A trip's progress: anyone signed in may follow it."""
+    require_viewer(viewer)
+    if not await Trip.exists(id=trip_id):
+        raise not_found("trip", "tripId")
+    return topics_of(trip_id=trip_id)[0]
+
+
+async def order_topic(*, viewer: Viewer | None, order_id: int) -> str:
+    """An order's status: its buyer, its station's leader and dispatchers."""
+    signed_in = require_viewer(viewer)
+    order = await Order.get_or_none(id=order_id).only("id", "buyer_id", "station_id")
+    if order is None:
+        raise not_found("order", "orderId")
+    if not (
+        signed_in.id == order.buyer_id
+        or signed_in.leads(order.station_id)
+        or signed_in.is_dispatcher
+    ):
+        raise not_allowed("only the buyer, the station's leader or a dispatcher may follow it")
+    return topics_of(order_id=order_id)[0]
+
+
+async def purchase_topic(*, viewer: Viewer | None, purchase_id: int) -> str:
+    """A produce purchase: its buyer, the farmer, the handover station's leader, dispatchers."""
+    signed_in = require_viewer(viewer)
+    purchase = await ProducePurchase.get_or_none(id=purchase_id).only(
+        "id", "buyer_id", "listing_id", "station_id"
+    )
+    if purchase is None:
+        raise not_found("purchase", "purchaseId")
+    allowed = (
+        signed_in.id == purchase.buyer_id
+        or signed_in.leads(purchase.station_id)
+        or signed_in.is_dispatcher
+        or await ProduceListing.exists(id=purchase.listing_id, farmer_id=signed_in.id)
+    )
+    if not allowed:
+        raise not_allowed(
+            "only the buyer, the farmer, the station's leader or a dispatcher may follow it"
+        )
+    return topics_of(purchase_id=purchase_id)[0]
+
+
+async def station_topic(*, viewer: Viewer | None, station_id: int) -> str:
+    """Everything arriving at and leaving a station: its leader and dispatchers."""
+    signed_in = require_viewer(viewer)
+    if not await Station.exists(id=station_id):
+        raise not_found("station", "stationId")
+    if not (signed_in.leads(station_id) or signed_in.is_dispatcher):
+        raise not_allowed("only the station's leader or a dispatcher may follow it")
+    return topics_of(station_id=station_id)[0]
+
+
+def own_topic(*, viewer: Viewer | None) -> str:
+    """The viewer's own orders and purchases (as buyer or as farmer)."""
+    signed_in = require_viewer(viewer)
+    return topics_of(user_ids=(signed_in.id,))[0]

@@ -1,0 +1,563 @@
+"""Trip changes (DISPATCHER): a smaller (or bigger) vehicle for a trip, or a cancelled trip.
+
+What no longer fits moves to the next scheduled trip of the same route that has room for it;
+what cannot move is cancelled with its stock given back. Every buyer and farmer concerned gets
+an event, the trip gets one, and the capacity invariant holds after, all in one transaction.
+
+Rules (decided here):
+- Who keeps a seat after a vehicle swap: reservations are admitted oldest first (by when the
+  shipment was made, then id) and each keeps its seat if it still fits beside those before it;
+  so only what does not fit moves, and of two competing for the same room the later one does.
+  What is already on board (a trip under way) never moves.
+- Where an order may go: a later scheduled trip of the same route on its service date, or on
+  the next day at the latest (MAX_ORDER_SHIFT_DAYS), counted from the date it was sold for
+  (its sale window's date, so moving twice cannot drift it further). The order's service date
+  becomes the new trip's date and the buyer is told; a LOADED order is unloaded (CONFIRMED).
+- Where produce may go: a later scheduled trip of the same route on or before the listing's
+  ready-until date (the farmer said how long it keeps). A HANDED_OVER purchase waits with the
+  leader for that bus.
+- What cannot go anywhere is cancelled: an order's sale-item stock and a purchase's listing
+  stock are given back, and its capacity is released.
+
+Locking (PostgreSQL), in this order so nothing here deadlocks with the other use cases: the trip
+row; the sale windows of the trip's orders (FOR UPDATE: placements and buyer cancellations hold
+them FOR SHARE, so none of them is half-way through a sale item or a leg of this trip); the
+listings of its purchases; its movable orders and purchases; its legs, in seq order; then the
+legs of the trips things move to, by the capacity mechanism's conditional updates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from cungoods.events import outbox
+from cungoods.models import (
+    Leg,
+    Order,
+    OrderLine,
+    ProduceListing,
+    ProducePurchase,
+    Route,
+    SaleItem,
+    SaleWindow,
+    Shipment,
+    Trip,
+    TripStop,
+    Vehicle,
+)
+from cungoods.models.enums import (
+    Direction,
+    OrderStatus,
+    PurchaseStatus,
+    ShipmentState,
+    TripStatus,
+)
+from cungoods.services import capacity, clock, trips
+from cungoods.services.auth import Viewer, require_dispatcher
+from cungoods.services.capacity import Load, NoCapacity
+from cungoods.services.dispatch_plans import Booking, Room, Span, keep_what_fits
+from cungoods.services.errors import DomainError, ErrorCode, invalid, not_found
+
+MAX_ORDER_SHIFT_DAYS = 1
+MAX_REASON_LENGTH = 200
+MOVABLE_ORDERS: tuple[OrderStatus, ...] = (
+    OrderStatus.PLACED,
+    OrderStatus.CONFIRMED,
+    OrderStatus.LOADED,
+)
+MOVABLE_PURCHASES: tuple[PurchaseStatus, ...] = (
+    PurchaseStatus.RESERVED,
+    PurchaseStatus.HANDED_OVER,
+)
+VEHICLE_CHANGED = f"{outbox.TRIP_PREFIX}VEHICLE_CHANGED"
+
+
+@dataclass
+class TripChange:
+    """What a trip change did: the trip as it is now, and what moved or was cancelled."""
+
+    trip: Trip
+    moved_orders: list[Order] = field(default_factory=list)
+    cancelled_orders: list[Order] = field(default_factory=list)
+    moved_purchases: list[ProducePurchase] = field(default_factory=list)
+    cancelled_purchases: list[ProducePurchase] = field(default_factory=list)
+    # Reservations nobody owns any more (none in normal operation): released.
+    released_unowned: int = 0
+
+
+# --- use cases --------------------------------------------------------------------------------
+
+
+async def swap_vehicle(*, viewer: Viewer | None, trip_id: int, vehicle_id: int) -> TripChange:
+    """Run a scheduled trip with another vehicle (DISPATCHER): its legs take the vehicle's
+    capacity, and what no longer fits moves to a later trip or is cancelled."""
+    require_dispatcher(viewer)
+    async with in_transaction():
+        trip = await _locked_trip(trip_id)
+        if trip.status is not TripStatus.SCHEDULED:
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                f"the trip is {trip.status.value.lower()}: only a scheduled trip changes vehicle",
+                ["tripId"],
+            )
+        vehicle = await Vehicle.get_or_none(id=vehicle_id)
+        if vehicle is None:
+            raise not_found("vehicle", "vehicleId")
+        if vehicle.id == trip.vehicle_id:
+            raise invalid("the trip already runs with this vehicle", "vehicleId")
+        route = await Route.get(id=trip.route_id)
+        await _check_vehicle_free(vehicle, trip, route)
+        new_capacity = Load(vehicle.capacity_g, vehicle.capacity_cm3, vehicle.chilled_capacity_g)
+        cargo = await _Cargo.lock(trip)
+        _kept, moving = keep_what_fits(
+            [new_capacity] * len(cargo.legs), cargo.bookings(), fixed=cargo.fixed_spans()
+        )
+        reason = f"{route.code} on {trip.service_date} now runs with a smaller bus"
+        change = await _move_off(trip, route, cargo, [b.key for b in moving], reason=reason)
+        await _set_capacity(trip, cargo.legs, new_capacity)
+        await Trip.filter(id=trip.id).update(vehicle_id=vehicle.id)
+        trip.vehicle_id = vehicle.id
+        await outbox.record(
+            VEHICLE_CHANGED,
+            message=f"{route.code} on {trip.service_date} runs with {vehicle.plate}"
+            + _summary(change),
+            trip_id=trip.id,
+            status=trip.status.value,
+        )
+    change.trip = trip
+    return change
+
+
+async def cancel_trip(*, viewer: Viewer | None, trip_id: int, reason: str) -> TripChange:
+    """Cancel a trip that has not finished (DISPATCHER): what has not boarded moves to a later
+    trip of the route or is cancelled; what is on board (a trip under way) stays as it is."""
+    require_dispatcher(viewer)
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise invalid(f"the reason is at most {MAX_REASON_LENGTH} characters", "reason")
+    async with in_transaction():
+        # The trip event (and the lock on the trip row) as recordTripEvent(CANCELLED) writes it.
+        trip = await trips.record_trip_event(
+            viewer=viewer, trip_id=trip_id, kind=trips.TripEventKind.CANCELLED, note=reason
+        )
+        change = await move_off_cancelled_trip(trip_id=trip.id, reason=reason)
+    change.trip = trip
+    return change
+
+
+async def move_off_cancelled_trip(*, trip_id: int, reason: str = "") -> TripChange:
+    """Move everything that has not boarded off a cancelled trip (or cancel it), releasing its
+    reservations. Call inside the transaction that cancelled the trip, after locking its row
+    (recordTripEvent(CANCELLED) may call this). Running it again finds nothing to move."""
+    trip = await Trip.get(id=trip_id)
+    route = await Route.get(id=trip.route_id)
+    cargo = await _Cargo.lock(trip)
+    why = f"{route.code} on {trip.service_date} is cancelled" + (f" ({reason})" if reason else "")
+    return await _move_off(
+        trip, route, cargo, [booking.key for booking in cargo.bookings()], reason=why
+    )
+
+
+# --- what is on the trip ----------------------------------------------------------------------
+
+
+@dataclass
+class _Cargo:
+    """A trip's legs and live reservations, with the orders and purchases that own them, all
+    locked (see the module's locking order)."""
+
+    legs: list[Leg]
+    shipments: list[Shipment]
+    orders: dict[int, Order]  # by shipment id: movable orders
+    purchases: dict[int, ProducePurchase]  # by shipment id: movable purchases
+    listings: dict[int, ProduceListing]
+    windows: dict[int, SaleWindow]
+    fixed: set[int]  # shipment ids that stay (on board, or owned by something not locked)
+
+    @classmethod
+    async def lock(cls, trip: Trip) -> _Cargo:
+        seen_orders = await Order.filter(trip_id=trip.id, status__in=list(MOVABLE_ORDERS))
+        seen_purchases = await ProducePurchase.filter(
+            trip_id=trip.id, status__in=list(MOVABLE_PURCHASES)
+        )
+        window_ids = {order.window_id for order in seen_orders}
+        window_ids |= set(
+            await SaleWindow.filter(service_date=trip.service_date).values_list("id", flat=True)
+        )
+        windows = {
+            w.id: w
+            for w in await SaleWindow.filter(id__in=sorted(window_ids))
+            .select_for_update()
+            .order_by("id")
+        }
+        listings = {
+            listing.id: listing
+            for listing in await ProduceListing.filter(
+                id__in=sorted({p.listing_id for p in seen_purchases})
+            )
+            .select_for_update()
+            .order_by("id")
+        }
+        orders = {
+            order.shipment_id: order
+            for order in await Order.filter(trip_id=trip.id, status__in=list(MOVABLE_ORDERS))
+            .select_for_update()
+            .order_by("id")
+            if order.window_id in windows
+        }
+        purchases = {
+            purchase.shipment_id: purchase
+            for purchase in await ProducePurchase.filter(
+                trip_id=trip.id, status__in=list(MOVABLE_PURCHASES)
+            )
+            .select_for_update()
+            .order_by("id")
+            if purchase.listing_id in listings
+        }
+        legs = await Leg.filter(trip_id=trip.id).select_for_update().order_by("seq")
+        shipments = await Shipment.filter(trip_id=trip.id, state=ShipmentState.RESERVED).order_by(
+            "created_at", "id"
+        )
+        # A live reservation owned by neither is on board, or was made after we looked (its
+        # owner is not locked): it stays. One owned by nothing at all is released.
+        others = [s.id for s in shipments if s.id not in orders and s.id not in purchases]
+        owned = set()
+        if others:
+            owned |= set(
+                await Order.filter(shipment_id__in=others).values_list("shipment_id", flat=True)
+            )
+            owned |= set(
+                await ProducePurchase.filter(shipment_id__in=others).values_list(
+                    "shipment_id", flat=True
+                )
+            )
+        return cls(
+            legs=legs,
+            shipments=shipments,
+            orders=orders,
+            purchases=purchases,
+            listings=listings,
+            windows=windows,
+            fixed=owned,
+        )
+
+    def bookings(self) -> list[Booking]:
+        """What may move, oldest first."""
+        return [
+            Booking(key=s.id, span=_span(s, s.from_seq, s.to_seq))
+            for s in self.shipments
+            if s.id not in self.fixed
+        ]
+
+    def fixed_spans(self) -> list[Span]:
+        return [_span(s, s.from_seq, s.to_seq) for s in self.shipments if s.id in self.fixed]
+
+
+def _span(shipment: Shipment, from_seq: int, to_seq: int) -> Span:
+    return Span(
+        from_seq=from_seq,
+        to_seq=to_seq,
+        load=Load(shipment.weight_g, shipment.volume_cm3, shipment.chilled_g),
+        direction=Direction(shipment.direction),
+    )
+
+
+# --- moving -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    trip: Trip
+    room: Room
+    seq_of: dict[int, int]  # station id -> stop seq on this trip
+    last_seq: int
+
+
+async def _move_off(
+    trip: Trip, route: Route, cargo: _Cargo, shipment_ids: Sequence[int], *, reason: str
+) -> TripChange:
+    change = TripChange(trip=trip)
+    if not shipment_ids:
+        return change
+    by_id = {s.id: s for s in cargo.shipments}
+    leaving = [by_id[i] for i in shipment_ids]
+    targets = await _targets(trip, cargo, leaving)
+    for shipment in leaving:
+        order = cargo.orders.get(shipment.id)
+        purchase = cargo.purchases.get(shipment.id)
+        if order is not None:
+            window = cargo.windows[order.window_id]
+            latest = window.service_date + dt.timedelta(days=MAX_ORDER_SHIFT_DAYS)
+            ride = await _rebook(shipment, order.station_id, targets, latest=latest)
+            if ride is None:
+                await _cancel_order(order, reason=reason)
+                change.cancelled_orders.append(order)
+            else:
+                await _move_order(order, ride, route, reason=reason)
+                change.moved_orders.append(order)
+        elif purchase is not None:
+            listing = cargo.listings[purchase.listing_id]
+            ride = await _rebook(shipment, purchase.station_id, targets, latest=listing.ready_until)
+            if ride is None:
+                await _cancel_purchase(purchase, listing, reason=reason)
+                change.cancelled_purchases.append(purchase)
+            else:
+                await _move_purchase(purchase, listing, ride, route, reason=reason)
+                change.moved_purchases.append(purchase)
+        else:
+            change.released_unowned += 1
+    await _release_all(trip.id, leaving)
+    return change
+
+
+async def _targets(trip: Trip, cargo: _Cargo, leaving: Sequence[Shipment]) -> list[_Target]:
+    """The later scheduled trips of the route anything leaving may go to, earliest first, with
+    the room left on their legs (three queries)."""
+    latest = [
+        cargo.windows[o.window_id].service_date + dt.timedelta(days=MAX_ORDER_SHIFT_DAYS)
+        for s in leaving
+        if (o := cargo.orders.get(s.id)) is not None
+    ] + [
+        cargo.listings[p.listing_id].ready_until
+        for s in leaving
+        if (p := cargo.purchases.get(s.id)) is not None
+    ]
+    if not latest:
+        return []
+    later = await Trip.filter(
+        route_id=trip.route_id,
+        status=TripStatus.SCHEDULED,
+        service_date__gte=trip.service_date,
+        service_date__lte=max(latest),
+    ).exclude(id=trip.id)
+    # Compared in Python: SQLite compares stored datetimes as text.
+    now = clock.now()
+    later = sorted(
+        (t for t in later if t.departs_at > trip.departs_at and t.departs_at > now),
+        key=lambda t: (t.departs_at, t.id),
+    )
+    ids = [t.id for t in later]
+    legs: dict[int, list[Leg]] = {}
+    for leg in await Leg.filter(trip_id__in=ids).order_by("trip_id", "seq"):
+        legs.setdefault(leg.trip_id, []).append(leg)
+    stops: dict[int, list[TripStop]] = {}
+    for stop in await TripStop.filter(trip_id__in=ids).order_by("trip_id", "seq"):
+        stops.setdefault(stop.trip_id, []).append(stop)
+    return [
+        _Target(
+            trip=t,
+            room=Room([capacity.leg_room(leg) for leg in legs.get(t.id, [])]),
+            seq_of={s.station_id: s.seq for s in stops.get(t.id, []) if s.station_id is not None},
+            last_seq=max((s.seq for s in stops.get(t.id, [])), default=0),
+        )
+        for t in later
+    ]
+
+
+@dataclass(frozen=True)
+class _Ride:
+    trip: Trip
+    shipment: Shipment
+    stop_seq: int
+
+
+async def _rebook(
+    shipment: Shipment, station_id: int, targets: Sequence[_Target], *, latest: dt.date
+) -> _Ride | None:
+    """Reserve the same load on the first target trip (up to `latest`) with room for it; each
+    try in a savepoint, so a leg that refuses leaves nothing behind."""
+    direction = Direction(shipment.direction)
+    for target in targets:
+        if target.trip.service_date > latest:
+            break
+        seq = target.seq_of.get(station_id)
+        if seq is None:
+            continue
+        from_seq, to_seq = (0, seq) if direction is Direction.DOWN else (seq, target.last_seq)
+        span = _span(shipment, from_seq, to_seq)
+        if not target.room.fits(span):
+            continue
+        try:
+            async with in_transaction():
+                new = await capacity.reserve(
+                    trip_id=target.trip.id,
+                    direction=direction,
+                    from_seq=from_seq,
+                    to_seq=to_seq,
+                    load=span.load,
+                )
+        except NoCapacity:
+            continue  # taken since we looked: try the next trip
+        target.room.take(span)
+        return _Ride(trip=target.trip, shipment=new, stop_seq=seq)
+    return None
+
+
+def _when(ride: _Ride, route: Route) -> str:
+    departs = ride.trip.departs_at.astimezone(clock.tz())
+    return f"{route.code} on {ride.trip.service_date} (leaves the hub {departs:%H:%M})"
+
+
+async def _move_order(order: Order, ride: _Ride, route: Route, *, reason: str) -> None:
+    # Unloaded from the bus that is not going: it is loaded again for the new one.
+    status = OrderStatus.CONFIRMED if order.status is OrderStatus.LOADED else order.status
+    await Order.filter(id=order.id).update(
+        trip_id=ride.trip.id,
+        shipment_id=ride.shipment.id,
+        service_date=ride.trip.service_date,
+        status=status,
+    )
+    order.trip_id, order.shipment_id = ride.trip.id, ride.shipment.id
+    order.service_date, order.status = ride.trip.service_date, status
+    await outbox.record_order_status(
+        order,
+        message=f"{reason}: order {order.number} now rides {_when(ride, route)}; "
+        f"pick it up on {ride.trip.service_date}",
+        stop_seq=ride.stop_seq,
+    )
+
+
+async def _cancel_order(order: Order, *, reason: str) -> None:
+    await Order.filter(id=order.id, status=order.status).update(status=OrderStatus.CANCELLED)
+    for line in await OrderLine.filter(order_id=order.id).order_by("sale_item_id"):
+        await SaleItem.filter(id=line.sale_item_id, sold__gte=line.quantity).update(
+            sold=F("sold") - line.quantity
+        )
+    order.status = OrderStatus.CANCELLED
+    await outbox.record_order_status(
+        order,
+        message=f"{reason}: no bus has room for order {order.number} within "
+        f"{MAX_ORDER_SHIFT_DAYS} day, so it is cancelled and not charged",
+    )
+
+
+async def _move_purchase(
+    purchase: ProducePurchase, listing: ProduceListing, ride: _Ride, route: Route, *, reason: str
+) -> None:
+    await ProducePurchase.filter(id=purchase.id).update(
+        trip_id=ride.trip.id, shipment_id=ride.shipment.id
+    )
+    purchase.trip_id, purchase.shipment_id = ride.trip.id, ride.shipment.id
+    await outbox.record_purchase_status(
+        purchase,
+        farmer_id=listing.farmer_id,
+        message=f"{reason}: {listing.title} now rides {_when(ride, route)}",
+        stop_seq=ride.stop_seq,
+    )
+
+
+async def _cancel_purchase(
+    purchase: ProducePurchase, listing: ProduceListing, *, reason: str
+) -> None:
+    await ProducePurchase.filter(id=purchase.id, status=purchase.status).update(
+        status=PurchaseStatus.CANCELLED
+    )
+    await ProduceListing.filter(id=listing.id, sold__gte=purchase.quantity).update(
+        sold=F("sold") - purchase.quantity
+    )
+    purchase.status = PurchaseStatus.CANCELLED
+    await outbox.record_purchase_status(
+        purchase,
+        farmer_id=listing.farmer_id,
+        message=f"{reason}: no bus has room for {listing.title} by "
+        f"{listing.ready_until}, so the purchase is cancelled",
+    )
+
+
+async def _release_all(trip_id: int, shipments: Sequence[Shipment]) -> None:
+    """Release many reservations of one trip at once: one UPDATE for their state and one per
+    leg (the legs are locked by this transaction; capacity.release does one at a time)."""
+    if not shipments:
+        return
+    flipped = await Shipment.filter(
+        id__in=[s.id for s in shipments], state=ShipmentState.RESERVED
+    ).update(state=ShipmentState.RELEASED)
+    if flipped != len(shipments):
+        raise RuntimeError("a reservation being moved was released by someone else")
+    freed: dict[int, tuple[Load, Load]] = {}
+    for shipment in shipments:
+        load = Load(shipment.weight_g, shipment.volume_cm3, shipment.chilled_g)
+        down = load if shipment.direction is Direction.DOWN else Load()
+        for seq in range(shipment.from_seq, shipment.to_seq):
+            used, was_down = freed.get(seq, (Load(), Load()))
+            freed[seq] = (used + load, was_down + down)
+    for seq in sorted(freed):
+        used, down = freed[seq]
+        await Leg.filter(trip_id=trip_id, seq=seq).update(
+            used_g=F("used_g") - used.weight_g,
+            used_cm3=F("used_cm3") - used.volume_cm3,
+            used_chilled_g=F("used_chilled_g") - used.chilled_g,
+            down_g=F("down_g") - down.weight_g,
+            down_cm3=F("down_cm3") - down.volume_cm3,
+            down_chilled_g=F("down_chilled_g") - down.chilled_g,
+        )
+    for shipment in shipments:
+        shipment.state = ShipmentState.RELEASED
+
+
+async def _set_capacity(trip: Trip, legs: Sequence[Leg], new: Load) -> None:
+    """Each leg takes the new capacity by a conditional update that only matches while what is
+    reserved on it fits (the CHECK constraints are the backstop)."""
+    for leg in legs:
+        changed = await Leg.filter(
+            id=leg.id,
+            used_g__lte=new.weight_g,
+            used_cm3__lte=new.volume_cm3,
+            used_chilled_g__lte=new.chilled_g,
+        ).update(
+            capacity_g=new.weight_g,
+            capacity_cm3=new.volume_cm3,
+            chilled_capacity_g=new.chilled_g,
+        )
+        if changed != 1:
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                f"leg {leg.seq} of the trip holds more than the new vehicle carries: try again",
+                ["vehicleId"],
+            )
+
+
+async def _check_vehicle_free(vehicle: Vehicle, trip: Trip, route: Route) -> None:
+    """A vehicle runs one trip at a time: refuse one that is out on another trip then."""
+    ends = trip.departs_at + dt.timedelta(minutes=route.return_minutes)
+    others = await Trip.filter(
+        vehicle_id=vehicle.id,
+        status__in=[TripStatus.SCHEDULED, TripStatus.IN_PROGRESS],
+        service_date__gte=trip.service_date - dt.timedelta(days=1),
+        service_date__lte=trip.service_date + dt.timedelta(days=1),
+    ).prefetch_related("route")
+    for other in others:
+        other_ends = other.departs_at + dt.timedelta(minutes=other.route.return_minutes)
+        if other.id != trip.id and other.departs_at < ends and trip.departs_at < other_ends:
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                f"{vehicle.plate} runs {other.route.code} at that time",
+                ["vehicleId"],
+            )
+
+
+async def _locked_trip(trip_id: int) -> Trip:
+    trip = await Trip.filter(id=trip_id).select_for_update().first()
+    if trip is None:
+        raise not_found("trip", "tripId")
+    return trip
+
+
+def _summary(change: TripChange) -> str:
+    parts = []
+    if change.moved_orders or change.moved_purchases:
+        parts.append(
+            f"{len(change.moved_orders)} orders and {len(change.moved_purchases)} purchases "
+            "moved to later buses"
+        )
+    if change.cancelled_orders or change.cancelled_purchases:
+        parts.append(
+            f"{len(change.cancelled_orders)} orders and {len(change.cancelled_purchases)} "
+            "purchases cancelled"
+        )
+    return (": " + ", ".join(parts)) if parts else ""

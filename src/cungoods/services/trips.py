@@ -1,0 +1,288 @@
+"""Trip events reported by the driver (or a dispatcher), and what they move on board.
+
+A trip runs stop by stop: DEPARTED from the hub (stop 0), then ARRIVED and LEFT at each station
+in order, ARRIVED back at the hub (the last stop), COMPLETED. DELAYED and CANCELLED may come at
+any point before the end. Each event, the status moves it causes and their outbox events commit
+in one transaction; the trip row is locked first, so two reports of the same stop (driver and
+dispatcher at once) apply one after the other and the second is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from enum import StrEnum
+
+from tortoise.transactions import in_transaction
+
+from cungoods.events import outbox
+from cungoods.models import Order, ProduceListing, ProducePurchase, Route, Station, Trip, TripStop
+from cungoods.models.enums import OrderStatus, PurchaseStatus, TripStatus
+from cungoods.services import clock
+from cungoods.services.auth import Viewer, require_viewer
+from cungoods.services.errors import DomainError, ErrorCode, invalid, not_allowed, not_found
+
+MAX_DELAY_MINUTES = 24 * 60
+MAX_NOTE_LENGTH = 200
+
+
+class TripEventKind(StrEnum):
+    DEPARTED = "DEPARTED"  # left the hub (stop 0)
+    ARRIVED = "ARRIVED"  # at a stop; the last stop is the hub
+    LEFT = "LEFT"  # left a station
+    DELAYED = "DELAYED"  # running late by some minutes
+    COMPLETED = "COMPLETED"  # back at the hub, trip over
+    CANCELLED = "CANCELLED"
+
+
+def _state(message: str) -> DomainError:
+    return DomainError(ErrorCode.INVALID_STATE, message)
+
+
+async def record_trip_event(
+    *,
+    viewer: Viewer | None,
+    trip_id: int,
+    kind: TripEventKind | str,
+    stop_seq: int | None = None,
+    minutes: int | None = None,
+    note: str = "",
+) -> Trip:
+    """Record what happened to a trip (its driver or a dispatcher) and move what is on board;
+    returns the trip as it is now."""
+    signed_in = require_viewer(viewer)
+    kind = TripEventKind(kind)
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_LENGTH:
+        raise invalid(f"the note is at most {MAX_NOTE_LENGTH} characters", "note")
+    if kind is TripEventKind.DELAYED and (minutes is None or not 1 <= minutes <= MAX_DELAY_MINUTES):
+        raise invalid(f"a delay is 1 to {MAX_DELAY_MINUTES} minutes", "minutes")
+    async with in_transaction():
+        trip = await Trip.filter(id=trip_id).select_for_update().first()
+        if trip is None:
+            raise not_found("trip", "tripId")
+        if not (signed_in.is_dispatcher or trip.driver_id == signed_in.id):
+            raise not_allowed("only the trip's driver or a dispatcher may report its events")
+        if trip.status in (TripStatus.COMPLETED, TripStatus.CANCELLED):
+            raise _state(f"the trip is {trip.status.value.lower()}: it takes no more events")
+        run = _Run(trip, await TripStop.filter(trip_id=trip.id).order_by("seq"))
+        await run.apply(kind, stop_seq=stop_seq, minutes=minutes or 0, note=note)
+    return trip
+
+
+class _Run:
+    """One event being applied to a trip whose row is locked."""
+
+    def __init__(self, trip: Trip, stops: Sequence[TripStop]) -> None:
+        self.trip = trip
+        self.stops = {stop.seq: stop for stop in stops}
+        self.last = max(self.stops)
+        self.now = clock.now()
+        self.route_code = ""
+
+    async def apply(self, kind: TripEventKind, *, stop_seq: int | None, minutes: int, note: str):
+        route = await Route.get(id=self.trip.route_id)
+        self.route_code = route.code
+        if kind is TripEventKind.DEPARTED:
+            await self.departed(stop_seq)
+        elif kind is TripEventKind.ARRIVED:
+            await self.arrived(self._seq(stop_seq, 1, self.last))
+        elif kind is TripEventKind.LEFT:
+            await self.left(self._seq(stop_seq, 1, self.last - 1))
+        elif kind is TripEventKind.DELAYED:
+            where = None if stop_seq is None else self._seq(stop_seq, 0, self.last)
+            await self.delayed(where, minutes, note)
+        elif kind is TripEventKind.COMPLETED:
+            await self.completed()
+        else:
+            await self.cancelled(note)
+
+    def _seq(self, stop_seq: int | None, low: int, high: int) -> int:
+        if stop_seq is None:
+            raise invalid("say which stop (stopSeq)", "stopSeq")
+        if not low <= stop_seq <= high:
+            raise invalid(f"stopSeq must be from {low} to {high} for this event", "stopSeq")
+        return stop_seq
+
+    def _require_running(self) -> None:
+        if self.trip.status is not TripStatus.IN_PROGRESS:
+            raise _state("the trip has not departed yet")
+
+    async def _set_trip_status(self, status: TripStatus) -> None:
+        self.trip.status = status
+        await Trip.filter(id=self.trip.id).update(status=status)
+
+    async def _record(self, kind: TripEventKind, message: str, stop: TripStop | None) -> None:
+        await outbox.record(
+            f"{outbox.TRIP_PREFIX}{kind.value}",
+            message=message,
+            trip_id=self.trip.id,
+            station_id=None if stop is None else stop.station_id,
+            stop_seq=None if stop is None else stop.seq,
+            status=self.trip.status.value,
+        )
+
+    async def _place(self, stop: TripStop) -> str:
+        if stop.station_id is None:
+            return "the hub"
+        station = await Station.get(id=stop.station_id)
+        return station.name
+
+    # -- the events -------------------------------------------------------------------------
+
+    async def departed(self, stop_seq: int | None) -> None:
+        if stop_seq not in (None, 0):
+            raise invalid("a trip departs from the hub, stop 0", "stopSeq")
+        if self.trip.status is not TripStatus.SCHEDULED:
+            raise _state("the trip has already departed")
+        hub = self.stops[0]
+        await TripStop.filter(id=hub.id).update(departed_at=self.now)
+        await self._set_trip_status(TripStatus.IN_PROGRESS)
+        await self._record(TripEventKind.DEPARTED, f"{self.route_code} left the hub", hub)
+        # What the cutoff confirmed (and the hub loaded) is on board now. Orders still PLACED
+        # were never confirmed, so they are not on the bus and stay as they are.
+        await _move_orders(
+            self.trip.id,
+            station_id=None,
+            moving=(OrderStatus.CONFIRMED, OrderStatus.LOADED),
+            to=OrderStatus.IN_TRANSIT,
+            stop_seq=0,
+            message=f"on the bus ({self.route_code})",
+        )
+
+    async def arrived(self, seq: int) -> None:
+        self._require_running()
+        stop, previous = self.stops[seq], self.stops[seq - 1]
+        if stop.arrived_at is not None:
+            raise _state(f"the bus has already arrived at stop {seq}")
+        if previous.departed_at is None:
+            raise _state(f"the bus has not left stop {seq - 1} yet")
+        await TripStop.filter(id=stop.id).update(arrived_at=self.now)
+        place = await self._place(stop)
+        await self._record(TripEventKind.ARRIVED, f"{self.route_code} arrived at {place}", stop)
+        if stop.station_id is not None:
+            await _move_orders(
+                self.trip.id,
+                station_id=stop.station_id,
+                moving=(OrderStatus.IN_TRANSIT,),
+                to=OrderStatus.AT_STATION,
+                stop_seq=seq,
+                message=f"arrived at {place}: ready for pickup",
+            )
+        else:
+            await _move_purchases(
+                self.trip.id,
+                station_id=None,
+                moving=(PurchaseStatus.IN_TRANSIT,),
+                to=PurchaseStatus.AT_HUB,
+                stop_seq=seq,
+                message="arrived at the hub",
+            )
+
+    async def left(self, seq: int) -> None:
+        self._require_running()
+        stop = self.stops[seq]
+        if stop.arrived_at is None:
+            raise _state(f"the bus has not arrived at stop {seq} yet")
+        if stop.departed_at is not None:
+            raise _state(f"the bus has already left stop {seq}")
+        await TripStop.filter(id=stop.id).update(departed_at=self.now)
+        place = await self._place(stop)
+        await self._record(TripEventKind.LEFT, f"{self.route_code} left {place}", stop)
+        # Produce the leader took in rides to the hub now. Purchases still RESERVED were never
+        # handed over and stay behind.
+        assert stop.station_id is not None  # only the hub stops have no station
+        await _move_purchases(
+            self.trip.id,
+            station_id=stop.station_id,
+            moving=(PurchaseStatus.HANDED_OVER,),
+            to=PurchaseStatus.IN_TRANSIT,
+            stop_seq=seq,
+            message=f"on the bus from {place} to the hub ({self.route_code})",
+        )
+
+    async def delayed(self, where: int | None, minutes: int, note: str) -> None:
+        # Every stop the bus has not reached yet is expected that much later.
+        ahead = [
+            stop
+            for stop in self.stops.values()
+            if (stop.departed_at is None if stop.seq == 0 else stop.arrived_at is None)
+        ]
+        for stop in ahead:
+            stop.expected_at = stop.expected_at + dt.timedelta(minutes=minutes)
+        if ahead:
+            await TripStop.bulk_update(ahead, fields=["expected_at"])
+        self.trip.delay_minutes += minutes
+        await Trip.filter(id=self.trip.id).update(delay_minutes=self.trip.delay_minutes)
+        message = f"{self.route_code} is running {minutes} min late" + (f": {note}" if note else "")
+        await self._record(
+            TripEventKind.DELAYED, message, None if where is None else self.stops[where]
+        )
+
+    async def completed(self) -> None:
+        self._require_running()
+        if self.stops[self.last].arrived_at is None:
+            raise _state("the bus has not arrived back at the hub yet")
+        await self._set_trip_status(TripStatus.COMPLETED)
+        await self._record(TripEventKind.COMPLETED, f"{self.route_code} completed its run", None)
+
+    async def cancelled(self, note: str) -> None:
+        # This only marks the trip and tells its followers. Moving its orders and produce to
+        # another trip (and releasing its capacity) is a use case of its own: nothing on board
+        # changes status here and no capacity is released.
+        await self._set_trip_status(TripStatus.CANCELLED)
+        message = f"{self.route_code} is cancelled" + (f": {note}" if note else "")
+        await self._record(TripEventKind.CANCELLED, message, None)
+
+
+async def _move_orders(
+    trip_id: int,
+    *,
+    station_id: int | None,
+    moving: tuple[OrderStatus, ...],
+    to: OrderStatus,
+    stop_seq: int,
+    message: str,
+) -> None:
+    """Move the trip's orders (at one station, or all) in `moving` to `to`: one UPDATE for all,
+    one outbox event each. The rows are locked in id order first, so a concurrent change of one
+    of them cannot slip between reading and updating."""
+    query = Order.filter(trip_id=trip_id, status__in=[status.value for status in moving])
+    if station_id is not None:
+        query = query.filter(station_id=station_id)
+    orders = await query.order_by("id").select_for_update()
+    if not orders:
+        return
+    await Order.filter(id__in=[order.id for order in orders]).update(status=to)
+    for order in orders:
+        order.status = to
+        await outbox.record_order_status(order, message=message, stop_seq=stop_seq)
+
+
+async def _move_purchases(
+    trip_id: int,
+    *,
+    station_id: int | None,
+    moving: tuple[PurchaseStatus, ...],
+    to: PurchaseStatus,
+    stop_seq: int,
+    message: str,
+) -> None:
+    """As `_move_orders`, for produce purchases (whose events also reach the farmer)."""
+    query = ProducePurchase.filter(trip_id=trip_id, status__in=[status.value for status in moving])
+    if station_id is not None:
+        query = query.filter(station_id=station_id)
+    purchases = await query.order_by("id").select_for_update()
+    if not purchases:
+        return
+    farmers = dict(
+        await ProduceListing.filter(
+            id__in={purchase.listing_id for purchase in purchases}
+        ).values_list("id", "farmer_id")
+    )
+    await ProducePurchase.filter(id__in=[purchase.id for purchase in purchases]).update(status=to)
+    for purchase in purchases:
+        purchase.status = to
+        await outbox.record_purchase_status(
+            purchase, farmer_id=farmers[purchase.listing_id], message=message, stop_seq=stop_seq
+        )

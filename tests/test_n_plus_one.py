@@ -1,0 +1,125 @@
+"""No N+1: relations load through DataLoaders, so the number of SQL statements a query runs
+depends on its shape, not on how many routes, trips or stops it returns."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from builders import gql, make_network, schedule
+from cungoods.models import Hub
+
+TRIPS_WITH_STOPS_AND_LEGS = """
+query($date: Date!) {
+  trips(date: $date) {
+    stops { station { name } }
+    legs { used { weightG } }
+  }
+}
+"""
+EVERYTHING_ABOUT_TRIPS = """
+query($date: Date!) {
+  trips(date: $date) {
+    id status
+    route { code hub { name } stops { seq station { name } } }
+    vehicle { plate capacity { weightG } }
+    driver { name }
+    stops { seq plannedAt station { name township leader { name } } }
+    legs { seq capacity { weightG } used { weightG } down { weightG } up { weightG } }
+    utilization { overall }
+  }
+}
+"""
+ROUTES = "{ routes { code hub { name } vehicle { plate } stops { station { name } } } }"
+
+
+class StatementLog(logging.Handler):
+    """Collects the SQL statements Tortoise sends (it logs each at DEBUG, with its parameters)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        # The same logger reports opening and closing connections: those are not statements.
+        if message.startswith(("Created connection", "Closed connection")):
+            return
+        self.statements.append(message)
+
+
+@contextmanager
+def counting_statements() -> Iterator[StatementLog]:
+    logger = logging.getLogger("tortoise.db_client")
+    handler = StatementLog()
+    saved = (logger.level, logger.propagate)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
+async def statements_for(client: httpx.AsyncClient, query: str, **variables: str) -> int:
+    with counting_statements() as log:
+        await gql(client, query, variables)
+    return len(log.statements)
+
+
+async def add_routes(codes: list[str], hub: Hub) -> None:
+    """Routes of 4 villages each from `hub`, with today's trip scheduled."""
+    for code in codes:
+        await schedule(await make_network(code=code, stations=4, hub=hub))
+
+
+async def test_trips_with_stops_and_legs_run_as_many_statements_for_6_routes_as_for_1(
+    client: httpx.AsyncClient,
+) -> None:
+    # Given one route with today's trip
+    first = await make_network(code="R1", stations=4)
+    [trip] = await schedule(first)
+    date = trip.service_date.isoformat()
+    with_one = await statements_for(client, TRIPS_WITH_STOPS_AND_LEGS, date=date)
+
+    # When five more routes run from the same hub today
+    await add_routes(["R2", "R3", "R4", "R5", "R6"], first.hub)
+    with counting_statements() as log:
+        body = await gql(client, TRIPS_WITH_STOPS_AND_LEGS, {"date": date})
+
+    # Then the same statements load six times the trips, stops and legs
+    trips = body["data"]["trips"]
+    assert len(trips) == 6
+    assert all(len(t["stops"]) == 6 and len(t["legs"]) == 5 for t in trips)
+    assert len({s["station"]["name"] for t in trips for s in t["stops"] if s["station"]}) == 24
+    assert len(log.statements) == with_one, log.statements
+    # one statement per level: trips, their stops, those stops' stations, their legs
+    assert with_one == 4, log.statements
+
+
+async def test_a_query_over_every_trip_relation_stays_constant(client: httpx.AsyncClient) -> None:
+    first = await make_network(code="R1", stations=4)
+    [trip] = await schedule(first)
+    date = trip.service_date.isoformat()
+    with_one = await statements_for(client, EVERYTHING_ABOUT_TRIPS, date=date)
+
+    await add_routes(["R2", "R3", "R4", "R5", "R6"], first.hub)
+    with_six = await statements_for(client, EVERYTHING_ABOUT_TRIPS, date=date)
+
+    assert with_six == with_one
+
+
+async def test_routes_with_their_stops_stay_constant(client: httpx.AsyncClient) -> None:
+    first = await make_network(code="R1", stations=4)
+    with_one = await statements_for(client, ROUTES)
+
+    await add_routes(["R2", "R3", "R4", "R5", "R6"], first.hub)
+    with_six = await statements_for(client, ROUTES)
+
+    assert with_six == with_one
