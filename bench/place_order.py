@@ -16,7 +16,8 @@ nothing runs out during the run. Then:
    GraphQL, no ORM) from `--clients` concurrent tasks on a pool of the server's size: look up
    the buyer (the server does it for the token), then the statements placeOrder runs, in its
    order: idempotency key, window FOR SHARE, sale items, stock decrements, the station's trip
-   stop, one leg UPDATE per leg, shipment, order, lines, event, topics, NOTIFY, key result.
+   stop, the legs locked and one UPDATE of them, shipment, order, lines, event, topics, NOTIFY,
+   key result.
 
 Each prints accepted orders per second and the p50 and p99 latency of a request, measured for
 `--seconds` after `--warmup` seconds; then the ratio API / baseline. Every order in both runs
@@ -48,7 +49,7 @@ from cungoods.models import Leg, Product, SaleItem, Station, User
 from cungoods.models.enums import Role
 from cungoods.seed.catalog import seed_catalog
 from cungoods.seed.demo import seed_network, seed_trips
-from cungoods.services import catalog, clock
+from cungoods.services import capacity, catalog, clock
 from cungoods.services.auth import issue_token
 from cungoods.services.idempotency import request_hash
 
@@ -315,12 +316,8 @@ async def run_api(fixture: Fixture, args: argparse.Namespace, url: str) -> Resul
 
 # --- the baseline: the same transaction in raw asyncpg ----------------------------------------
 
-LEG_UPDATE = """
-UPDATE leg SET used_g = used_g + $1, used_cm3 = used_cm3 + $2, used_chilled_g = used_chilled_g + $3,
-       down_g = down_g + $1, down_cm3 = down_cm3 + $2, down_chilled_g = down_chilled_g + $3
-WHERE trip_id = $4 AND seq = $5 AND used_g <= capacity_g - $1 AND used_cm3 <= capacity_cm3 - $2
-  AND used_chilled_g <= chilled_capacity_g - $3
-"""
+# The server's own capacity statements (services/capacity.py): lock the legs, one UPDATE.
+RESERVE_LEGS = capacity.ADD_LOAD_SQL + capacity.WITHIN_CAPACITY_SQL
 
 
 async def raw_place(pool: asyncpg.Pool, fixture: Fixture, request: OrderRequest) -> int:
@@ -391,11 +388,12 @@ async def raw_place(pool: asyncpg.Pool, fixture: Fixture, request: OrderRequest)
                 volume += quantity * item["volume_cm3"]
                 if item["temperature"] != "AMBIENT":
                     chilled += quantity * item["weight_g"]
-            for seq in range(stop["seq"]):
-                changed = await conn.execute(
-                    LEG_UPDATE, weight, volume, chilled, stop["trip_id"], seq
-                )
-                assert changed == "UPDATE 1"
+            legs = (stop["trip_id"], 0, stop["seq"])
+            await conn.execute(capacity.LOCK_LEGS_SQL, *legs)
+            changed = await conn.execute(
+                RESERVE_LEGS, *legs, weight, volume, chilled, weight, volume, chilled
+            )
+            assert changed == f"UPDATE {stop['seq']}"
             shipment_id = await conn.fetchval(
                 "INSERT INTO shipment (trip_id, direction, from_seq, to_seq, weight_g, "
                 "volume_cm3, chilled_g, state, created_at) VALUES ($1, 'DOWN', 0, $2, $3, $4, "

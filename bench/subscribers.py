@@ -259,7 +259,10 @@ async def record_delay(http: Any, setup: Setup) -> float:
     sent = time.time()
     response = await http.post(
         "/graphql",
-        json={"query": RECORD, "variables": {"input": {"tripId": setup.trip_gid, "kind": "DELAYED", "minutes": 1}}},
+        json={
+            "query": RECORD,
+            "variables": {"input": {"tripId": setup.trip_gid, "kind": "DELAYED", "minutes": 1}},
+        },
         headers={"Authorization": f"Bearer {setup.driver_token}"},
     )
     payload = response.json()["data"]["recordTripEvent"]
@@ -281,7 +284,9 @@ async def run_round(
     from cungoods.api.ids import to_cursor
     from cungoods.models import Event
 
-    async with httpx.AsyncClient(base_url=url.replace("ws://", "http://").removesuffix("/graphql"), timeout=120) as http:
+    async with httpx.AsyncClient(
+        base_url=url.replace("ws://", "http://").removesuffix("/graphql"), timeout=120
+    ) as http:
         # Subscribers resume after the trip's latest event, so each one gets the warm-up event
         # even if its subscription registers after that event is written.
         await record_delay(http, setup)
@@ -395,7 +400,7 @@ async def wait_until_up(port: int, server: subprocess.Popen[bytes], log: Path) -
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
         for _ in range(600):
             if server.poll() is not None:
-                sys.exit(f"the server exited:\n{log.read_text()}")
+                sys.exit(f"the server exited; its log: {log}")
             with contextlib.suppress(httpx.TransportError):
                 if (await http.get("/healthz")).json().get("listener"):
                     return

@@ -275,8 +275,9 @@ class GqlSocket:
     """A graphql-transport-ws client over an httpx-ws session (in-process) or a `websockets`
     connection (real servers)."""
 
-    def __init__(self, transport: Any) -> None:
+    def __init__(self, transport: Any, server: LiveServer | ServerProcess | None = None) -> None:
         self._transport = transport
+        self._server = server
 
     async def send(self, message: dict[str, Any]) -> None:
         if isinstance(self._transport, AsyncWebSocketSession):
@@ -312,6 +313,18 @@ class GqlSocket:
     ) -> None:
         payload = {"query": query, "variables": variables or {}}
         await self.send({"id": op_id, "type": "subscribe", "payload": payload})
+
+    async def follow(self, op_id: str, query: str, variables: dict[str, Any] | None = None) -> None:
+        """Subscribe, and return once the server has registered the subscription (so an event
+        written next is sure to reach it)."""
+        assert self._server is not None
+        before = await self._server.subscriber_count()
+        await self.subscribe(op_id, query, variables)
+        for _ in range(1000):
+            if await self._server.subscriber_count() > before:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the subscription was never registered")
 
     async def complete(self, op_id: str) -> None:
         await self.send({"id": op_id, "type": "complete"})
@@ -353,7 +366,7 @@ class LiveServer:
     async def socket(self, token: str | None = None) -> AsyncIterator[GqlSocket]:
         """A graphql-transport-ws connection, initialised (with `token` if given)."""
         async with aconnect_ws("/graphql", self.http, subprotocols=[PROTOCOL]) as session:
-            socket = GqlSocket(session)
+            socket = GqlSocket(session, self)
             ack = await socket.init(token)
             assert ack["type"] == "connection_ack", ack
             yield socket
@@ -362,6 +375,10 @@ class LiveServer:
     async def raw_socket(self) -> AsyncIterator[GqlSocket]:
         async with aconnect_ws("/graphql", self.http, subprotocols=[PROTOCOL]) as session:
             yield GqlSocket(session)
+
+    async def subscriber_count(self) -> int:
+        count: int = self.app.state.broker.subscriber_count
+        return count
 
     async def record(self, token: str, **fields: Any) -> dict[str, Any]:
         """recordTripEvent over HTTP; returns its payload."""
@@ -465,10 +482,14 @@ class ServerProcess:
         from websockets.asyncio.client import connect
 
         async with connect(self.ws_url, subprotocols=[PROTOCOL]) as connection:  # type: ignore[list-item]
-            socket = GqlSocket(connection)
+            socket = GqlSocket(connection, self)
             ack = await socket.init(token)
             assert ack["type"] == "connection_ack", ack
             yield socket
+
+    async def subscriber_count(self) -> int:
+        count: int = (await self.health())["subscribers"]
+        return count
 
     async def health(self) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=self.url, timeout=5) as http:

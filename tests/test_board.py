@@ -3,8 +3,11 @@ Playwright, against a real server of the app on a demo county in a temporary SQL
 
 A dispatcher signs in and sees the six routes of a service day; a buyer's order and the driver's
 departure, both made through the API, move a leg's bar and the bus on the open page, without a
-reload; a station leader signs in and hands the order out against its pickup code. Screenshots go
-to artifacts/board/ (not committed).
+reload; a station leader signs in on a phone and hands the order out against its pickup code, and
+takes in a farmer's produce. Screenshots go to artifacts/board/ (not committed).
+
+Runs wherever /usr/bin/chromium exists; skipped without it, except in CI (CI=true), where a
+missing browser fails the run.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from cungoods.board_routes import board_config
+from cungoods.config import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -44,8 +51,6 @@ if not CHROMIUM.exists() and not IN_CI:
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
 if not CHROMIUM.exists():
     pytest.fail(f"{CHROMIUM} is missing: .ci/run must install chromium", pytrace=False)
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -111,6 +116,34 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless; Playwright downloads nothing."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page (its own storage: nobody signed in) on a desk-sized screen. A script error
+    on the page fails the test."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert errors == [], errors
 
 
 class Api:
@@ -232,7 +265,14 @@ def test_the_board_is_served_with_its_pieces_and_a_demo_hint(server: str) -> Non
     assert config["demoAccounts"]["dispatcher"] == DISPATCHER
 
 
-def test_a_dispatcher_watches_the_day_live_and_a_leader_hands_an_order_out(server: str) -> None:
+def test_outside_demo_mode_the_page_offers_no_accounts() -> None:
+    production = Settings(CUNGOODS_ENV="production", CUNGOODS_DEMO=True, CUNGOODS_TZ="UTC")
+    assert board_config(production) == {"timeZone": "UTC", "demo": False}
+
+
+def test_a_dispatcher_watches_the_day_live_and_a_leader_hands_an_order_out(
+    server: str, page: Page
+) -> None:
     api = Api(server)
     # Given the first service date still taking orders, and route R1's first station on it
     day = api.as_(DISPATCHER, WINDOWS)["openSaleWindows"][0]["serviceDate"]
@@ -243,7 +283,7 @@ def test_a_dispatcher_watches_the_day_live_and_a_leader_hands_an_order_out(serve
     station, leader = first["station"], first["station"]["leader"]["phone"]
     driver = r1["driver"]["phone"]
     items = api.as_(DISPATCHER, ITEMS, d=day)["saleWindow"]["items"]
-    rice = max(
+    goods = max(
         (i for i in items if i["product"]["temperature"] == "AMBIENT" and i["remaining"] >= 10),
         key=lambda i: i["product"]["weightG"],
     )
@@ -251,145 +291,183 @@ def test_a_dispatcher_watches_the_day_live_and_a_leader_hands_an_order_out(serve
     card = f'article.trip[data-trip-id="{r1["id"]}"]'
     r6_card = f'article.trip[data-trip-id="{r6["id"]}"]'
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-            page.set_default_timeout(TIMEOUT_MS)
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
+    # When the dispatcher signs in (the demo hint shows the account) and picks the date
+    page.goto(f"{server}/board/")
+    expect(page.locator("#demo-hint")).to_contain_text(DISPATCHER)
+    shot(page, "01-sign-in")
+    sign_in(page, DISPATCHER)
+    choose_date(page, "#dispatch-date", day)
 
-            # When the dispatcher signs in (the demo hint shows the account) and picks the date
-            page.goto(f"{server}/board/")
-            expect(page.locator("#demo-hint")).to_contain_text(DISPATCHER)
-            shot(page, "01-sign-in")
-            sign_in(page, DISPATCHER)
-            choose_date(page, "#dispatch-date", day)
+    # Then every route of the day is drawn, each bus waiting at the hub
+    expect(page.locator("article.trip")).to_have_count(6)
+    for code in ("R1", "R2", "R3", "R4", "R5", "R6"):
+        expect(page.locator(f'article.trip[data-route="{code}"]')).to_have_count(1)
+    expect(page.locator(f"{card} .bus")).to_have_attribute("data-where", "stop-0")
+    assert leg_figures(page, card, 0)["downG"] == 0
+    expect(page.locator("#live")).to_have_attribute("data-state", "connected")
 
-            # Then every route of the day is drawn, each bus waiting at the hub
-            expect(page.locator("article.trip")).to_have_count(6)
-            for code in ("R1", "R2", "R3", "R4", "R5", "R6"):
-                expect(page.locator(f'article.trip[data-route="{code}"]')).to_have_count(1)
-            expect(page.locator(f"{card} .bus")).to_have_attribute("data-where", "stop-0")
-            assert leg_figures(page, card, 0)["downG"] == 0
-            expect(page.locator("#live")).to_have_attribute("data-state", "connected")
+    # When the dispatcher reports R6 running ten minutes late (through the API)
+    api.mutate(
+        DISPATCHER,
+        "recordTripEvent",
+        TRIP_EVENT,
+        i={"tripId": r6["id"], "kind": "DELAYED", "minutes": 10},
+    )
+    # Then R6's card says so and its stops are expected later. (The page follows R6
+    # last, after every station and trip: from here on it hears every event.)
+    expect(page.locator(f"{r6_card} .delay")).to_contain_text("10")
+    expect(page.locator(f"{r6_card} .stop time.late").first).to_be_visible()
+    expect(page.locator("#feed [data-kind=TRIP_DELAYED]")).to_have_count(1)
+    room_before = leg_figures(page, card, 0)["chartRoomKg"]
 
-            # When the dispatcher reports R6 running ten minutes late (through the API)
-            api.mutate(
-                DISPATCHER,
-                "recordTripEvent",
-                TRIP_EVENT,
-                i={"tripId": r6["id"], "kind": "DELAYED", "minutes": 10},
-            )
-            # Then R6's card says so and its stops are expected later. (The page follows R6
-            # last, after every station and trip: from here on it hears every event.)
-            expect(page.locator(f"{r6_card} .delay")).to_contain_text("10")
-            expect(page.locator(f"{r6_card} .stop time.late").first).to_be_visible()
-            expect(page.locator("#feed [data-kind=TRIP_DELAYED]")).to_have_count(1)
-            room_before = leg_figures(page, card, 0)["chartRoomKg"]
+    # When a buyer orders ten of the heaviest goods to R1's first station (through the API)
+    order = api.mutate(
+        "13500000001",
+        "placeOrder",
+        PLACE_ORDER,
+        i={
+            "stationId": station["id"],
+            "serviceDate": day,
+            "lines": [{"saleItemId": goods["id"], "quantity": 10}],
+            "idempotencyKey": "board-test-order",
+        },
+    )["order"]
 
-            # When a buyer orders ten of the heaviest goods to R1's first station (through the API)
-            order = api.mutate(
-                "13500000001",
-                "placeOrder",
-                PLACE_ORDER,
-                i={
-                    "stationId": station["id"],
-                    "serviceDate": day,
-                    "lines": [{"saleItemId": rice["id"], "quantity": 10}],
-                    "idempotencyKey": "board-test-order",
-                },
-            )["order"]
+    # Then the first leg's bar grows by that weight, without a reload
+    weight = 10 * goods["product"]["weightG"]
+    page.wait_for_function(
+        """([card, weight]) => document.querySelector(
+             `${card} table.legs tr[data-leg="0"]`)?.dataset.downG === String(weight)""",
+        arg=[card, weight],
+    )
+    figures = leg_figures(page, card, 0)
+    assert figures["chartDownKg"] == pytest.approx(weight / 1000)
+    assert figures["chartRoomKg"] == pytest.approx(room_before - weight / 1000)
+    # ... it is the fullest leg now, and the feed tells of the order
+    expect(page.locator(f"{card} .load-head .fullest")).to_have_attribute("data-leg", "0")
+    expect(page.locator("#feed [data-kind=ORDER_PLACED]")).to_have_count(1)
 
-            # Then the first leg's bar grows by that weight, without a reload
-            weight = 10 * rice["product"]["weightG"]
-            page.wait_for_function(
-                """([card, weight]) => document.querySelector(
-                     `${card} table.legs tr[data-leg="0"]`)?.dataset.downG === String(weight)""",
-                arg=[card, weight],
-            )
-            figures = leg_figures(page, card, 0)
-            assert figures["chartDownKg"] == pytest.approx(weight / 1000)
-            assert figures["chartRoomKg"] == pytest.approx(room_before - weight / 1000)
-            # ... it is the fullest leg now, and the feed tells of the order
-            expect(page.locator(f"{card} .load-head .fullest")).to_have_attribute("data-leg", "0")
-            expect(page.locator("#feed [data-kind=ORDER_PLACED]")).to_have_count(1)
+    # Given ordering for the day closes (the dispatcher brings the cutoff forward)
+    cutoff = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
+    api.mutate(
+        DISPATCHER,
+        "openSaleWindow",
+        OPEN_WINDOW,
+        i={
+            "serviceDate": day,
+            "cutoffAt": cutoff.isoformat(),
+            "items": [{"productId": goods["product"]["id"], "stock": goods["stock"]}],
+        },
+    )
+    time.sleep(max(0.0, (cutoff - dt.datetime.now(dt.UTC)).total_seconds()) + 0.3)
+    api.mutate(DISPATCHER, "runCutoff", RUN_CUTOFF, i={"serviceDate": day})
 
-            # Given ordering for the day closes (the dispatcher brings the cutoff forward)
-            cutoff = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
-            api.mutate(
-                DISPATCHER,
-                "openSaleWindow",
-                OPEN_WINDOW,
-                i={
-                    "serviceDate": day,
-                    "cutoffAt": cutoff.isoformat(),
-                    "items": [{"productId": rice["product"]["id"], "stock": rice["stock"]}],
-                },
-            )
-            time.sleep(max(0.0, (cutoff - dt.datetime.now(dt.UTC)).total_seconds()) + 0.3)
-            api.mutate(DISPATCHER, "runCutoff", RUN_CUTOFF, i={"serviceDate": day})
+    # When the dispatcher opens R1's pick list and loading plan
+    # Then the order's goods are to be picked, in one crate for the first station
+    page.click(f"{card} .plans-btn")
+    expect(page.locator("#plans .pick-list")).to_contain_text(goods["product"]["name"])
+    expect(page.locator("#plans .loading-steps li")).to_have_count(1)
+    expect(page.locator("#plans .loading-steps")).to_contain_text(station["name"])
+    shot(page, "02-pick-and-load", "#plans")
 
-            # When the dispatcher opens R1's pick list and loading plan
-            # Then the order's goods are to be picked, in one crate for the first station
-            page.click(f"{card} .plans-btn")
-            expect(page.locator("#plans .pick-list")).to_contain_text(rice["product"]["name"])
-            expect(page.locator("#plans .loading-steps li")).to_have_count(1)
-            expect(page.locator("#plans .loading-steps")).to_contain_text(station["name"])
-            shot(page, "02-pick-and-load", "#plans")
+    # When R1's driver reports the departure from the hub (through the API)
+    api.mutate(driver, "recordTripEvent", TRIP_EVENT, i={"tripId": r1["id"], "kind": "DEPARTED"})
 
-            # When R1's driver reports the departure from the hub (through the API)
-            api.mutate(
-                driver, "recordTripEvent", TRIP_EVENT, i={"tripId": r1["id"], "kind": "DEPARTED"}
-            )
+    # Then the bus moves onto the first leg and the trip is on the road
+    expect(page.locator(f"{card} .bus")).to_have_attribute("data-where", "leg-0")
+    expect(page.locator(card)).to_have_attribute("data-status", "IN_PROGRESS")
+    expect(page.locator("#feed [data-kind=TRIP_DEPARTED]")).to_have_count(1)
 
-            # Then the bus moves onto the first leg and the trip is on the road
-            expect(page.locator(f"{card} .bus")).to_have_attribute("data-where", "leg-0")
-            expect(page.locator(card)).to_have_attribute("data-status", "IN_PROGRESS")
-            expect(page.locator("#feed [data-kind=TRIP_DEPARTED]")).to_have_count(1)
+    # When it arrives at the first station
+    api.mutate(
+        driver,
+        "recordTripEvent",
+        TRIP_EVENT,
+        i={"tripId": r1["id"], "kind": "ARRIVED", "stopSeq": 1},
+    )
+    expect(page.locator(f"{card} .bus")).to_have_attribute("data-where", "stop-1")
+    shot(page, "03-dispatcher-live")
+    # (and the same board on a phone: one column, the route line scrolled to the bus)
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator(f"{card} .bus")).to_be_in_viewport()
+    shot(page, "04-dispatcher-phone")
 
-            # When it arrives at the first station
-            api.mutate(
-                driver,
-                "recordTripEvent",
-                TRIP_EVENT,
-                i={"tripId": r1["id"], "kind": "ARRIVED", "stopSeq": 1},
-            )
-            expect(page.locator(f"{card} .bus")).to_have_attribute("data-where", "stop-1")
-            shot(page, "03-dispatcher-live")
+    # When the station's leader signs in on a phone and picks the day
+    page.click("#sign-out")
+    sign_in(page, leader)
+    choose_date(page, "#station-date", day)
 
-            # When the station's leader signs in on a phone and picks the day
-            page.click("#sign-out")
-            page.set_viewport_size({"width": 390, "height": 844})
-            sign_in(page, leader)
-            choose_date(page, "#station-date", day)
+    # Then the bus is shown at the station and the order waits to be handed out
+    trip_card = page.locator(f'article.station-trip[data-trip-id="{r1["id"]}"]')
+    expect(trip_card.locator(".arrival-line")).to_have_attribute("data-state", "here")
+    row = trip_card.locator(f'tr[data-order="{order["number"]}"]')
+    expect(row).to_have_attribute("data-status", "AT_STATION")
+    shot(page, "05-leader-phone")
 
-            # Then the bus is shown at the station and the order waits to be handed out
-            trip_card = page.locator(f'article.station-trip[data-trip-id="{r1["id"]}"]')
-            expect(trip_card.locator(".arrival-line")).to_have_attribute("data-state", "here")
-            row = trip_card.locator(f'tr[data-order="{order["number"]}"]')
-            expect(row).to_have_attribute("data-status", "AT_STATION")
-            shot(page, "04-leader-phone")
+    # When the leader types a wrong code, it is refused and nothing changes
+    row.locator("input[name=pickupCode]").fill(
+        "000000" if order["pickupCode"] != "000000" else "111111"
+    )
+    row.locator("button[type=submit]").click()
+    expect(row.locator(".form-message.error")).to_have_attribute("data-code", "WRONG_CODE")
+    assert api.as_("13500000001", ORDER, id=order["id"])["order"]["status"] == "AT_STATION"
 
-            # When the leader types a wrong code, it is refused and nothing changes
-            row.locator("input[name=pickupCode]").fill(
-                "000000" if order["pickupCode"] != "000000" else "111111"
-            )
-            row.locator("button[type=submit]").click()
-            expect(row.locator(".form-message.error")).to_contain_text("wrong pickup code")
-            assert api.as_("13500000001", ORDER, id=order["id"])["order"]["status"] == "AT_STATION"
+    # When the leader confirms the buyer's pickup code
+    row.locator("input[name=pickupCode]").fill(order["pickupCode"])
+    row.locator("button[type=submit]").click()
 
-            # When the leader confirms the buyer's pickup code
-            row.locator("input[name=pickupCode]").fill(order["pickupCode"])
-            row.locator("button[type=submit]").click()
+    # Then the order is picked up, on the page and on the server
+    expect(trip_card.locator(f'tr[data-order="{order["number"]}"]')).to_have_attribute(
+        "data-status", "PICKED_UP"
+    )
+    assert api.as_("13500000001", ORDER, id=order["id"])["order"]["status"] == "PICKED_UP"
+    expect(page.locator("#station-feed [data-kind=ORDER_PICKED_UP]")).to_have_count(1)
+    shot(page, "06-leader-picked-up")
 
-            # Then the order is picked up, on the page and on the server
-            expect(trip_card.locator(f'tr[data-order="{order["number"]}"]')).to_have_attribute(
-                "data-status", "PICKED_UP"
-            )
-            assert api.as_("13500000001", ORDER, id=order["id"])["order"]["status"] == "PICKED_UP"
-            expect(page.locator("#station-feed [data-kind=ORDER_PICKED_UP]")).to_have_count(1)
-            shot(page, "05-leader-picked-up")
-            assert errors == []
-        finally:
-            browser.close()
+
+BUY_PRODUCE = """mutation($i: BuyProduceInput!) {
+  buyProduce(input: $i) {
+    purchase { id number quantity trip { id serviceDate } station { id } }
+    errors { code message }
+  }
+}"""
+LISTINGS = "{ produceListings(first: 1) { edges { node { id title } } } }"
+LEADER_OF = "query($id: ID!) { node(id: $id) { ... on Station { leader { phone } } } }"
+PURCHASE = "query($id: ID!) { node(id: $id) { ... on ProducePurchase { status } } }"
+
+
+def test_a_leader_takes_in_a_farmers_produce_on_a_phone(server: str, page: Page) -> None:
+    api = Api(server)
+    # Given a buyer bought produce that a farmer hands over at their station
+    listing = api.as_("13500000002", LISTINGS)["produceListings"]["edges"][0]["node"]
+    purchase = api.mutate(
+        "13500000002",
+        "buyProduce",
+        BUY_PRODUCE,
+        i={"listingId": listing["id"], "quantity": 3, "idempotencyKey": "board-test-buy"},
+    )["purchase"]
+    leader = api.as_(DISPATCHER, LEADER_OF, id=purchase["station"]["id"])["node"]["leader"]
+
+    # When the station's leader signs in on a phone and picks the day of the bus
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server}/board/")
+    sign_in(page, leader["phone"])
+    choose_date(page, "#station-date", purchase["trip"]["serviceDate"])
+
+    # Then the produce waits to be taken in
+    card = page.locator(f'article.station-trip[data-trip-id="{purchase["trip"]["id"]}"]')
+    row = card.locator(f'tr[data-purchase="{purchase["number"]}"]')
+    expect(row).to_have_attribute("data-status", "RESERVED")
+    expect(row).to_contain_text(listing["title"])
+
+    # When the leader confirms the farmer handed all of it over
+    expect(row.locator("input[name=quantity]")).to_have_value("3")
+    row.locator("button[type=submit]").click()
+
+    # Then it is handed over, on the page and on the server
+    expect(card.locator(f'tr[data-purchase="{purchase["number"]}"]')).to_have_attribute(
+        "data-status", "HANDED_OVER"
+    )
+    status = api.as_("13500000002", PURCHASE, id=purchase["id"])["node"]["status"]
+    assert status == "HANDED_OVER"
+    shot(page, "07-leader-handover")

@@ -27,6 +27,7 @@ from builders_live import (
     place_order,
     subscription,
 )
+from cungoods.api.fanout import SharedEventExecution
 from cungoods.api.ids import to_cursor
 from cungoods.config import Settings
 from cungoods.events import outbox
@@ -72,14 +73,14 @@ async def test_a_buyer_sees_every_status_of_her_order_from_placement_to_pickup(
         live.socket(token_for(buyer)) as mine,
         live.socket(token_for(leader)) as station,
     ):
-        await mine.subscribe("mine", MY_UPDATES)
-        await station.subscribe("station", STATION_UPDATES, {"id": station_id})
+        await mine.follow("mine", MY_UPDATES)
+        await station.follow("station", STATION_UPDATES, {"id": station_id})
 
         # When she orders, and (following that order too) the cutoff confirms it, the bus
         # brings it to her station and she picks it up
         order = await place_order(line, 2, buyer)
         async with live.socket(token_for(buyer)) as one:
-            await one.subscribe("order", ORDER_UPDATES, {"id": gid("Order", order.id)})
+            await one.follow("order", ORDER_UPDATES, {"id": gid("Order", order.id)})
             await move_order(order, OrderStatus.CONFIRMED)
             await run_trip(live, driver, line.trip_gid, ("DEPARTED", 0), ("ARRIVED", 1))
             await run_trip(live, driver, line.trip_gid, ("LEFT", 1), ("ARRIVED", 2))
@@ -119,8 +120,8 @@ async def test_a_purchase_is_followed_from_purchase_to_collection(settings: Sett
         live.socket(token_for(buyer)) as buyer_socket,
         live.socket(token_for(farmer)) as farmer_socket,
     ):
-        await buyer_socket.subscribe("b", MY_UPDATES)
-        await farmer_socket.subscribe("f", MY_UPDATES)
+        await buyer_socket.follow("b", MY_UPDATES)
+        await farmer_socket.follow("f", MY_UPDATES)
 
         # When the produce is bought, handed over, carried to the hub and collected
         purchase = await buy_produce(line, 1, buyer, farmer)
@@ -146,7 +147,7 @@ async def test_a_purchase_is_followed_from_purchase_to_collection(settings: Sett
         # And the purchase's own stream, from the first event's cursor, replays the rest
         async with live.socket(token_for(farmer)) as again:
             variables = {"id": gid("ProducePurchase", purchase.id), "after": seen["f"][0]["cursor"]}
-            await again.subscribe("p", PURCHASE_UPDATES, variables)
+            await again.follow("p", PURCHASE_UPDATES, variables)
             replayed = await again.events("p", "purchaseUpdates", 4)
         assert [e["id"] for e in replayed] == [e["id"] for e in seen["f"][1:]]
 
@@ -160,7 +161,7 @@ async def test_a_subscriber_that_drops_and_resumes_misses_nothing_and_gets_nothi
     driver = token_for(line.driver)
     async with live_server(settings) as live:
         async with live.socket(watcher) as socket:
-            await socket.subscribe("t", TRIP_UPDATES, {"id": line.trip_gid})
+            await socket.follow("t", TRIP_UPDATES, {"id": line.trip_gid})
             await run_trip(live, driver, line.trip_gid, ("DEPARTED", 0), ("ARRIVED", 1))
             before = await socket.events("t", "tripUpdates", 2)
         # When the connection drops, the bus goes on
@@ -168,7 +169,7 @@ async def test_a_subscriber_that_drops_and_resumes_misses_nothing_and_gets_nothi
 
         # and the subscriber comes back with its last cursor
         async with live.socket(watcher) as socket:
-            await socket.subscribe(
+            await socket.follow(
                 "t", TRIP_UPDATES, {"id": line.trip_gid, "after": before[-1]["cursor"]}
             )
             missed = await socket.events("t", "tripUpdates", 3)
@@ -203,7 +204,7 @@ async def test_a_long_replay_hands_over_to_live_events_without_gap_or_repeat(
     assert first is not None
     async with live_server(settings) as live, live.socket(token_for(line.driver)) as socket:
         # When a subscriber resumes after the first one, and more events come while it replays
-        await socket.subscribe("t", TRIP_UPDATES, {"id": line.trip_gid, "after": to_cursor(first.id)})
+        await socket.follow("t", TRIP_UPDATES, {"id": line.trip_gid, "after": to_cursor(first.id)})
         replayed = await socket.events("t", "tripUpdates", 110)
         for _ in range(5):
             await trips.record_trip_event(
@@ -222,7 +223,7 @@ async def test_loaders_are_fresh_for_every_event(settings: Settings) -> None:
     query = subscription("tripUpdates", "tripId: $id", fields)
     dispatcher = token_for(line.dispatcher)
     async with live_server(settings) as live, live.socket(dispatcher) as socket:
-        await socket.subscribe("t", query, {"id": line.trip_gid})
+        await socket.follow("t", query, {"id": line.trip_gid})
 
         # When the trip is delayed twice and departs, each event read before the next
         seen = []
@@ -269,7 +270,7 @@ async def test_bad_subscription_input_gets_an_error_and_the_socket_keeps_working
             assert error["message"], error
 
         # Then the same socket still serves a good subscription
-        await socket.subscribe("good", TRIP_UPDATES, {"id": line.trip_gid})
+        await socket.follow("good", TRIP_UPDATES, {"id": line.trip_gid})
         await live.record(token_for(line.driver), tripId=line.trip_gid, kind="DEPARTED")
         assert (await socket.next_event("good", "tripUpdates"))["kind"] == "TRIP_DEPARTED"
 
@@ -301,14 +302,15 @@ async def test_who_may_follow_an_order_a_purchase_and_a_station(settings: Settin
         for (query, target), people in allowed.items():
             for person in everyone:
                 async with live.socket(token_for(person)) as socket:
-                    await socket.subscribe("s", query, {"id": target})
                     if person in people:
                         # allowed: the next change comes through
+                        await socket.follow("s", query, {"id": target})
                         await move_order(order, OrderStatus.CONFIRMED)
                         await move_purchase(purchase, PurchaseStatus.HANDED_OVER)
                         event = (await socket.receive())["payload"]
                         assert "errors" not in event, (query, person.name, event)
                     else:
+                        await socket.subscribe("s", query, {"id": target})
                         error = await socket.error_of("s")
                         assert error["extensions"]["code"] == "NOT_ALLOWED", (query, person.name)
 
@@ -339,7 +341,7 @@ async def test_an_event_that_rolled_back_is_never_delivered(settings: Settings) 
     # Given someone following a trip
     line = await make_line(stations=1)
     async with live_server(settings) as live, live.socket(token_for(line.driver)) as socket:
-        await socket.subscribe("t", TRIP_UPDATES, {"id": line.trip_gid})
+        await socket.follow("t", TRIP_UPDATES, {"id": line.trip_gid})
 
         # When an event is written in a transaction that fails, then one that commits
         with pytest.raises(RuntimeError):
@@ -359,7 +361,7 @@ async def test_shutting_down_completes_open_subscriptions(settings: Settings) ->
         socket_cm = live.socket(watcher)
         socket = await socket_cm.__aenter__()
         try:
-            await socket.subscribe("t", TRIP_UPDATES, {"id": line.trip_gid})
+            await socket.follow("t", TRIP_UPDATES, {"id": line.trip_gid})
             await live.record(watcher, tripId=line.trip_gid, kind="DEPARTED")
             assert (await socket.next_event("t", "tripUpdates"))["kind"] == "TRIP_DEPARTED"
             broker = live.app.state.broker
@@ -379,4 +381,65 @@ async def test_healthz_says_whether_events_reach_this_server(settings: Settings)
     async with live_server(settings) as live:
         health = (await live.http.get("/healthz")).json()
     kind = "memory" if settings.is_sqlite else "postgres"
-    assert health == {"ok": True, "database": True, "listener": True, "broker": kind}
+    assert health == {
+        "ok": True,
+        "database": True,
+        "listener": True,
+        "broker": kind,
+        "subscribers": 0,
+    }
+
+
+async def test_subscribers_with_the_same_scalar_selection_share_one_execution_per_event(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given three people following a trip with the same scalar-only document, one asking for
+    # the trip too, and one using a fragment
+    line = await make_line(stations=1)
+    executions: list[str] = []
+    original = SharedEventExecution.execute_operation
+
+    def counting(self: SharedEventExecution, serially: bool | None = None) -> object:
+        if self.root_value is not None:
+            executions.append(self.operation.selection_set.selections[0].name.value)
+        return original(self, serially)
+
+    monkeypatch.setattr(SharedEventExecution, "execute_operation", counting)
+    nested = subscription("tripUpdates", "tripId: $id", "kind trip { status }")
+    fragment = (
+        "subscription($id: ID!) { tripUpdates(tripId: $id) { ...E } } "
+        "fragment E on DeliveryEvent { kind stopSeq }"
+    )
+    tokens = [token_for(await make_user(Role.BUYER)) for _ in range(5)]
+    async with (
+        live_server(settings) as live,
+        live.socket(tokens[0]) as a,
+        live.socket(tokens[1]) as b,
+        live.socket(tokens[2]) as c,
+        live.socket(tokens[3]) as d,
+        live.socket(tokens[4]) as e,
+    ):
+        for socket in (a, b, c):
+            await socket.follow("t", TRIP_UPDATES, {"id": line.trip_gid})
+        await d.follow("t", nested, {"id": line.trip_gid})
+        await e.follow("t", fragment, {"id": line.trip_gid})
+        # (the subscriptions are registered once a first event reaches them all)
+        await live.record(token_for(line.driver), tripId=line.trip_gid, kind="DEPARTED")
+        for socket in (a, b, c, d, e):
+            await socket.next_event("t", "tripUpdates")
+        executions.clear()
+
+        # When the bus arrives at the station
+        await live.record(token_for(line.driver), tripId=line.trip_gid, kind="ARRIVED", stopSeq=1)
+
+        # Then everyone gets what they asked for
+        plain = [await s.next_event("t", "tripUpdates") for s in (a, b, c)]
+        assert plain[0] == plain[1] == plain[2]
+        assert plain[0]["kind"] == "TRIP_ARRIVED"
+        assert await d.next_event("t", "tripUpdates") == {
+            "kind": "TRIP_ARRIVED",
+            "trip": {"status": "IN_PROGRESS"},
+        }
+        assert await e.next_event("t", "tripUpdates") == {"kind": "TRIP_ARRIVED", "stopSeq": 1}
+    # and the three identical scalar selections were executed once, the others once each
+    assert sorted(executions) == ["tripUpdates"] * 3

@@ -94,7 +94,7 @@ async def test_a_subscriber_on_one_server_sees_a_mutation_made_on_another(
     line = await make_line(stations=2)
     watcher = token_for(await make_user(Role.BUYER))
     async with servers(2, tmp_path) as (first, second), second.socket(watcher) as socket:
-        await socket.subscribe("t", TRIP_UPDATES, {"id": line.trip_gid})
+        await socket.follow("t", TRIP_UPDATES, {"id": line.trip_gid})
 
         # When the driver reports the departure to the first server, and the arrival to the
         # second
@@ -124,7 +124,7 @@ async def test_killing_the_listening_connection_while_events_are_written_loses_n
     line = await make_line(stations=1)
     dispatcher = Viewer.of(line.dispatcher)
     async with servers(1, tmp_path) as (server,), server.socket(token_for(line.driver)) as socket:
-        await socket.subscribe("t", TRIP_UPDATES, {"id": line.trip_gid})
+        await socket.follow("t", TRIP_UPDATES, {"id": line.trip_gid})
         before = await listener_pids()
 
         # When 60 events are written while PostgreSQL twice kills the server's listener

@@ -4,6 +4,7 @@ it, and nothing stays reserved on a trip that cannot carry it."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 
 from builders import gql, make_network, schedule, token_for
 from builders_dispatch import NEXT_DAY, Scene, make_scene, small_vehicle
-from builders_orders import SERVICE_DATE, after_cutoff, sold
+from builders_orders import SERVICE_DATE, after_cutoff, before_cutoff, sold, viewer
 from builders_produce import gid, load_down
 from cungoods.models import (
     Event,
@@ -20,11 +21,12 @@ from cungoods.models import (
     Order,
     ProduceListing,
     ProducePurchase,
+    SaleWindow,
     Shipment,
     Trip,
 )
 from cungoods.models.enums import OrderStatus, PurchaseStatus, ShipmentState, TripStatus
-from cungoods.services import capacity, trip_changes, trips
+from cungoods.services import capacity, orders, purchases, trip_changes, trips
 from cungoods.services.errors import DomainError, ErrorCode
 
 
@@ -326,3 +328,50 @@ async def test_trip_changes_over_graphql(client: httpx.AsyncClient) -> None:
     )["data"]["cancelTrip"]
     assert again["errors"] == [{"code": "INVALID_STATE", "field": None}]
     assert await capacity.invariant_violations() == []
+
+
+@pytest.mark.pg_only
+async def test_a_trip_cancelled_while_people_buy_leaves_nothing_on_it() -> None:
+    # Given the next day's trip, and a trip that villagers and city buyers are still booking
+    scene = await make_scene(days=2)
+    await SaleWindow.filter(id=scene.shop.window.id).update(cutoff_done_at=None)
+    before_cutoff()
+    buyer = viewer(scene.shop.buyer)
+    listing = scene.listings["P1"]
+
+    async def order() -> object:
+        return await orders.place_order(
+            viewer=buyer,
+            station_id=scene.shop.station(2).id,
+            service_date=SERVICE_DATE,
+            lines=[orders.LineRequest(scene.shop.item("RICE").id, 1)],
+        )
+
+    async def produce() -> object:
+        return await purchases.buy_produce(
+            viewer=buyer, listing_id=listing.id, quantity=1, idempotency_key=None
+        )
+
+    # When the dispatcher cancels it in the middle of 30 orders and 30 purchases
+    async def cancel() -> object:
+        await asyncio.sleep(0.02)
+        return await trip_changes.cancel_trip(
+            viewer=scene.dispatcher, trip_id=scene.trip.id, reason="暴雪"
+        )
+
+    results = await asyncio.gather(
+        *(order() for _ in range(30)),
+        *(produce() for _ in range(30)),
+        cancel(),
+        return_exceptions=True,
+    )
+
+    # Then everything either went through or was refused with a code, and whatever was booked
+    # on the cancelled trip moved off it: nothing is reserved there and the invariant holds
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)]
+    assert unexpected == []
+    assert isinstance(results[-1], trip_changes.TripChange)
+    assert await live_shipments(scene.trip) == []
+    assert await capacity.invariant_violations() == []
+    stranded = await Order.filter(trip_id=scene.trip.id).exclude(status=OrderStatus.CANCELLED)
+    assert stranded == []

@@ -51,9 +51,7 @@ async def statuses(model: type[Order] | type[ProducePurchase], *rows: Any) -> li
 async def snapshot(line: Line) -> tuple[Any, ...]:
     """Everything a trip event may change."""
     trip = await Trip.get(id=line.trip.id)
-    stops = [
-        (s.seq, s.expected_at, s.arrived_at, s.departed_at) for s in await stops_of(line.trip)
-    ]
+    stops = [(s.seq, s.expected_at, s.arrived_at, s.departed_at) for s in await stops_of(line.trip)]
     orders = sorted(await Order.all().values_list("id", "status"))
     purchases = sorted(await ProducePurchase.all().values_list("id", "status"))
     return trip.status, trip.delay_minutes, stops, orders, purchases, await Event.all().count()
@@ -284,7 +282,10 @@ async def test_a_delay_moves_the_stops_ahead_and_adds_up(client: httpx.AsyncClie
     assert late["errors"] == []
     assert late["trip"]["delayMinutes"] == 15
     expected = [stop.expected_at for stop in await stops_of(line.trip)]
-    shift = [round((after - before) / dt.timedelta(minutes=1)) for before, after in zip(planned, expected, strict=True)]
+    shift = [
+        round((after - before) / dt.timedelta(minutes=1))
+        for before, after in zip(planned, expected, strict=True)
+    ]
     assert shift == [0, 0, 20, 20, 20]
     trip = await Trip.get(id=line.trip.id)
     assert (trip.delay_minutes, trip.status) == (20, TripStatus.IN_PROGRESS)

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -25,6 +26,8 @@ from cungoods.api.throttle import limits_from
 from cungoods.api.websocket import TransportWSHandler
 from cungoods.board_routes import board_routes
 from cungoods.config import Settings
+from cungoods.db_errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
+from cungoods.db_errors import is_database_unavailable
 from cungoods.events.broker import Broker, make_broker
 from cungoods.http_context import RequestContext
 from cungoods.http_limits import BodySizeLimit
@@ -85,6 +88,12 @@ class GraphQLApp(GraphQLView):
             context.viewer = await load_viewer(token=token, secret=self.settings.signing_key)
         except DomainError as error:
             context.auth_error = error.message
+        except Exception as error:
+            # The viewer cannot be looked up while the database is down: a 503 to retry, not
+            # a 500 (and not "signed out", which would make the client drop its token).
+            if is_database_unavailable(error):
+                raise HTTPException(503, DB_UNAVAILABLE_MESSAGE) from error
+            raise
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -94,13 +103,13 @@ async def healthz(request: Request) -> JSONResponse:
     except Exception:  # any failure means "not healthy"; the reason goes to the log
         log.warning("health check: database does not answer", exc_info=True)
         database = False
-    report: dict[str, bool | str] = {"ok": database, "database": database}
+    report: dict[str, bool | str | int] = {"ok": database, "database": database}
     broker: Broker | None = getattr(request.app.state, "broker", None)
     if broker is not None and broker.started:
         # Whether events reach this process: without it, live updates stall here (and catch
         # up once it reconnects).
         report |= {"ok": database and broker.connected, "listener": broker.connected}
-        report["broker"] = broker.kind
+        report |= {"broker": broker.kind, "subscribers": broker.subscriber_count}
     return JSONResponse(report, status_code=200 if report["ok"] else 503)
 
 

@@ -9,7 +9,7 @@ import strawberry
 from cungoods import models
 from cungoods.api.context import Info
 from cungoods.api.errors import UserError, attempt
-from cungoods.api.ids import pk_of, to_global_id
+from cungoods.api.ids import optional_pk, pk_of, to_global_id
 from cungoods.api.node import Node, register_node
 from cungoods.models.enums import Role as DomainRole
 from cungoods.services import accounts
@@ -109,10 +109,6 @@ class AssignRolePayload:
     errors: list[UserError] = strawberry.field(description="Why it failed, if it did.")
 
 
-def _optional_pk(global_id: strawberry.ID | None, type_name: str, field: str) -> int | None:
-    return None if global_id is None else pk_of(global_id, type_name, field)
-
-
 @strawberry.type
 class AccountQuery:
     @strawberry.field(description="The signed-in user, or null.")
@@ -133,7 +129,7 @@ class AccountMutation:
                 password=input.password,
                 name=input.name,
                 role=DomainRole(input.role),
-                station_id=_optional_pk(input.station_id, "Station", "stationId"),
+                station_id=optional_pk(input.station_id, "Station", "stationId"),
                 secret=settings.signing_key,
                 ttl_seconds=settings.token_ttl_seconds,
             )
@@ -162,7 +158,7 @@ class AccountMutation:
                 viewer=info.context.viewer,
                 user_id=pk_of(input.user_id, "User", "userId"),
                 role=DomainRole(input.role),
-                station_id=_optional_pk(input.station_id, "Station", "stationId"),
+                station_id=optional_pk(input.station_id, "Station", "stationId"),
             )
 
         user, errors = await attempt(run())

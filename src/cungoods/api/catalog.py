@@ -11,14 +11,10 @@ from cungoods.api.context import Info
 from cungoods.api.errors import UserError, attempt
 from cungoods.api.ids import from_cursor, pk_of, to_global_id
 from cungoods.api.node import Node, register_node
-from cungoods.api.scalars import Connection, connection_of
+from cungoods.api.scalars import Connection, Temperature, connection_of
 from cungoods.models.enums import Temperature as DomainTemperature
 from cungoods.services import catalog, clock, orders
 from cungoods.services.errors import DomainError
-
-Temperature = strawberry.enum(
-    DomainTemperature, name="Temperature", description="How goods must be kept on the bus."
-)
 
 
 @strawberry.type(description="An item of the hub's catalog.")

@@ -184,27 +184,37 @@ class QueryCostLimiter(SchemaExtension):
         budget, max_page_size = self.budget, self.max_page_size
         variables, operation_name = context.variables, context.operation_name
 
+        def cost_errors(schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
+            try:
+                cost = query_cost(
+                    schema,
+                    document,
+                    variables=variables,
+                    operation_name=operation_name,
+                    max_page_size=max_page_size,
+                )
+            except Exception:  # a flaw in the estimate must not fail every such query
+                log.exception("could not estimate the cost of a query")
+                return []
+            if cost <= budget:
+                return []
+            return [
+                GraphQLError(
+                    f"This query costs {cost}, over the budget of {budget} per request: "
+                    "ask for fewer items (a smaller `first`) or fewer nested lists.",
+                    extensions={"code": COSTLY, "cost": cost, "budget": budget},
+                )
+            ]
+
         class QueryCostRule(ValidationRule):
+            # It reads the variables, so it runs on every request even when the document is
+            # known to be valid; `check` lets api/validation_cache.py run it without a visit.
+            per_request = True
+            check = staticmethod(cost_errors)
+
             def enter_document(self, node: DocumentNode, *_args: Any) -> Any:
-                try:
-                    cost = query_cost(
-                        self.context.schema,
-                        node,
-                        variables=variables,
-                        operation_name=operation_name,
-                        max_page_size=max_page_size,
-                    )
-                except Exception:  # a flaw in the estimate must not fail every such query
-                    log.exception("could not estimate the cost of a query")
-                    return BREAK
-                if cost > budget:
-                    self.report_error(
-                        GraphQLError(
-                            f"This query costs {cost}, over the budget of {budget} per request: "
-                            "ask for fewer items (a smaller `first`) or fewer nested lists.",
-                            extensions={"code": COSTLY, "cost": cost, "budget": budget},
-                        )
-                    )
+                for error in cost_errors(self.context.schema, node):
+                    self.report_error(error)
                 return BREAK
 
         context.validation_rules = (*context.validation_rules, QueryCostRule)

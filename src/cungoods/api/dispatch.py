@@ -53,11 +53,11 @@ def _products(rows: dict[int, models.Product]) -> dict[int, Product]:
     return {pk: Product.of(row) for pk, row in rows.items()}
 
 
-async def _users(info: Info, ids: set[int]) -> dict[int, models.User]:
-    """The buyers and farmers a result names, in one batch: their fields then resolve without
-    a DataLoader round per row."""
+async def _users(info: Info, ids: set[int]) -> dict[int, User]:
+    """The buyers and farmers a result names, loaded in one batch and built once each: a
+    manifest names hundreds, and a resolver per row would cost more than the rows."""
     rows = await info.context.loaders.by_id(models.User).load_many(sorted(ids))
-    return {row.id: row for row in rows if row is not None}
+    return {row.id: User.of(row, info) for row in rows if row is not None}
 
 
 async def _order(info: Info, order_id: int) -> Order:
@@ -197,7 +197,6 @@ class LoadingStep:
 @strawberry.type(description="Produce to take in at a stop, and who hands it over.")
 class ManifestProduce:
     purchase_db_id: strawberry.Private[int]
-    farmer_row: strawberry.Private[models.User]
     number: str = strawberry.field(description="The purchase number.")
     status: PurchaseStatus = strawberry.field(description="Where the purchase is.")
     title: str = strawberry.field(description="What it is (the listing's title).")
@@ -207,20 +206,17 @@ class ManifestProduce:
     )
     weight_g: int = strawberry.field(description="Its weight in grams.")
     load: Load = strawberry.field(description="The room it takes on the bus.")
-
-    @strawberry.field(description="The farmer or cooperative handing it over.")
-    def farmer(self, info: Info) -> User:
-        return User.of(self.farmer_row, info)
+    farmer: User = strawberry.field(description="The farmer or cooperative handing it over.")
 
     @strawberry.field(description="The purchase (null for anyone who may not see it).")
     async def purchase(self, info: Info) -> ProducePurchase | None:
         return await purchase_by_id(info, self.purchase_db_id)
 
     @classmethod
-    def of(cls, item: dispatch.ManifestProduce, users: dict[int, models.User]) -> ManifestProduce:
+    def of(cls, item: dispatch.ManifestProduce, users: dict[int, User]) -> ManifestProduce:
         return cls(
             purchase_db_id=item.purchase_id,
-            farmer_row=users[item.farmer_id],
+            farmer=users[item.farmer_id],
             number=item.number,
             status=item.status,
             title=item.title,
@@ -287,7 +283,7 @@ class LoadingPlan:
         return await _trip(info, self.trip_db_id)
 
     @classmethod
-    def of(cls, plan: dispatch.LoadingPlan, users: dict[int, models.User]) -> LoadingPlan:
+    def of(cls, plan: dispatch.LoadingPlan, users: dict[int, User]) -> LoadingPlan:
         fullest = plan.fullest
         products = _products(plan.products)
         return cls(
@@ -321,7 +317,6 @@ class LoadingPlan:
 @strawberry.type(description="An order to hand out at the station.")
 class ManifestOrder:
     order_db_id: strawberry.Private[int]
-    buyer_row: strawberry.Private[models.User]
     number: str = strawberry.field(description="The order number.")
     status: OrderStatus = strawberry.field(description="Where the order is.")
     total_fen: int = strawberry.field(description="What it cost the buyer, in fen.")
@@ -329,10 +324,7 @@ class ManifestOrder:
         description="The code the buyer shows at pickup: for the station's leader and dispatchers."
     )
     lines: list[PickedLine] = strawberry.field(description="What to hand out.")
-
-    @strawberry.field(description="Who picks it up.")
-    def buyer(self, info: Info) -> User:
-        return User.of(self.buyer_row, info)
+    buyer: User = strawberry.field(description="Who picks it up.")
 
     @strawberry.field(description="The order.")
     async def order(self, info: Info) -> Order:
@@ -352,8 +344,15 @@ class StationManifest:
     produce: list[ManifestProduce] = strawberry.field(
         description="Produce to take in (purchases not cancelled), by id."
     )
-    hand_out: Load = strawberry.field(description="What comes off the bus here.")
-    take_in: Load = strawberry.field(description="What goes on the bus here.")
+    manifest: strawberry.Private[dispatch.StationManifest]
+
+    @strawberry.field(description="What comes off the bus here.")
+    def hand_out(self) -> Load:
+        return Load.of(self.manifest.hand_out)
+
+    @strawberry.field(description="What goes on the bus here.")
+    def take_in(self) -> Load:
+        return Load.of(self.manifest.take_in)
 
     @strawberry.field(description="The trip.")
     async def trip(self, info: Info) -> Trip:
@@ -368,7 +367,7 @@ class StationManifest:
         cls,
         manifest: dispatch.StationManifest,
         products: dict[int, Product],
-        users: dict[int, models.User],
+        users: dict[int, User],
     ) -> StationManifest:
         return cls(
             trip_db_id=manifest.trip.id,
@@ -379,7 +378,7 @@ class StationManifest:
             orders=[
                 ManifestOrder(
                     order_db_id=item.order.id,
-                    buyer_row=users[item.order.buyer_id],
+                    buyer=users[item.order.buyer_id],
                     number=item.order.number,
                     status=item.order.status,
                     total_fen=item.order.total_fen,
@@ -389,8 +388,7 @@ class StationManifest:
                 for item in manifest.orders
             ],
             produce=[ManifestProduce.of(item, users) for item in manifest.produce],
-            hand_out=Load.of(manifest.hand_out),
-            take_in=Load.of(manifest.take_in),
+            manifest=manifest,
         )
 
 

@@ -12,6 +12,8 @@ from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from cungoods import metrics
+from cungoods.db_errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, is_database_unavailable
+from cungoods.db_errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
 from cungoods.services.errors import DomainError, DomainErrors
 from cungoods.services.errors import ErrorCode as DomainErrorCode
 
@@ -66,12 +68,28 @@ class MaskUnexpectedErrors(MaskErrors):
             return False
         if isinstance(original, GraphQLError):
             return False
+        if is_database_unavailable(original):
+            # Not a bug: answered DATABASE_UNAVAILABLE (anonymise_error), logged without a
+            # traceback, since an outage fails every request alike.
+            log.warning("database unavailable in %s: %r", error.path, original)
+            metrics.count_errors([DATABASE_UNAVAILABLE], source="graphql")
+            return True
         log.error("unexpected error in %s", error.path, exc_info=original)
         metrics.UNEXPECTED_ERRORS.inc()
         return True
 
+    def _process_result(self, result: object) -> None:
+        # Most results have no errors: skip strawberry's check, an isinstance against a runtime
+        # Protocol that costs more than executing a small subscription event.
+        if getattr(result, "errors", None):
+            super()._process_result(result)
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
+        if is_database_unavailable(_original(error)):
+            masked.message = DB_UNAVAILABLE_MESSAGE
+            masked.extensions = {"code": DATABASE_UNAVAILABLE, "retryAfter": RETRY_AFTER_SECONDS}
+            return masked
         masked.extensions = {"code": "INTERNAL"}
         return masked
 

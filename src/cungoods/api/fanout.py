@@ -24,15 +24,18 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLObjectType,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
     is_leaf_type,
-    print_ast,
 )
 from graphql.pyutils import is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 _UNSET: Any = object()
+MAX_KNOWN_DOCUMENTS = 1000
+# What each subscription document was found to be: its share key, or None (not shareable).
+_keys: dict[tuple[int, str, str], str | None] = {}
 
 
 class SharedEvent:
@@ -70,6 +73,12 @@ def _leaf_only(
     return True
 
 
+def _document_text(operation: OperationDefinitionNode) -> str | None:
+    """The whole document as the client sent it (its fragments included), if known."""
+    loc = operation.loc
+    return None if loc is None or loc.source is None else loc.source.body
+
+
 class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
     """The executor: per event, reuse the result another subscriber's identical selection got."""
 
@@ -78,14 +87,29 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
 
     def _shareable_key(self) -> str | None:
         """For a subscription whose root field selects only leaf fields: a key naming that
-        selection (with its alias). None otherwise. Worked out once per operation."""
+        selection. None otherwise. Worked out once per document."""
         if self._share_key is not _UNSET:
             return self._share_key
-        key = None
         operation = self.operation
+        text = _document_text(operation)
+        name = operation.name.value if operation.name else ""
+        known = (id(self.schema), text or "", name)
+        if text is None:
+            key = None
+        elif known in _keys:
+            key = _keys[known]
+        else:
+            key = self._analyse(operation, text, name)
+            if len(_keys) >= MAX_KNOWN_DOCUMENTS:
+                _keys.clear()
+            _keys[known] = key
+        self._share_key = key
+        return key
+
+    def _analyse(self, operation: OperationDefinitionNode, text: str, name: str) -> str | None:
         roots = operation.selection_set.selections
         subscription = self.schema.subscription_type
-        if (
+        if not (
             operation.operation.value == "subscription"
             and subscription is not None
             and len(roots) == 1
@@ -93,16 +117,17 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
             and not roots[0].directives
             and roots[0].selection_set is not None
         ):
-            root = roots[0]
-            field = subscription.fields.get(root.name.value)
-            payload_type = None if field is None else get_named_type(field.type)
-            if isinstance(payload_type, GraphQLObjectType) and _leaf_only(
-                root.selection_set, payload_type, dict(self.fragment_definitions)
-            ):
-                alias = (root.alias or root.name).value
-                key = f"{alias}:{root.name.value}:{print_ast(root.selection_set)}"
-        self._share_key = key
-        return key
+            return None
+        root = roots[0]
+        field = subscription.fields.get(root.name.value)
+        payload_type = None if field is None else get_named_type(field.type)
+        if not isinstance(payload_type, GraphQLObjectType) or not _leaf_only(
+            root.selection_set, payload_type, dict(self.fragment_definitions)
+        ):
+            return None
+        # The same document (fragments and all) and the same root field: the variables only
+        # feed the root field's arguments, which chose the topic and the cursor.
+        return f"{name}\n{root.name.value}\n{text}"
 
     def build_per_event_executor(self, payload: Any) -> Any:
         if isinstance(payload, SharedEvent):

@@ -28,6 +28,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from cungoods.api.context import Context
+from cungoods.db_errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -112,6 +113,10 @@ def _error_response(request: Request, error: HTTPException, media_type: str) -> 
         # GET is for queries only: a mutation must not run, and the answer says to POST it.
         status, headers = 405, {"Allow": "POST"}
     body: dict[str, Any] = {"errors": [{"message": error.reason}]}
+    if status == 503:
+        # The database is down (app.py, while looking up the viewer): say when to retry.
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        body["errors"][0]["extensions"] = {"code": DATABASE_UNAVAILABLE}
     return JSONResponse(
         body, status_code=status, headers=headers, media_type=f"{media_type}; charset=utf-8"
     )

@@ -42,3 +42,13 @@ def from_cursor(cursor: str | None, field: str = "after") -> int | None:
     if cursor is None:
         return None
     return pk_of(cursor, "cursor", field)
+
+
+def optional_pk(global_id: str | None, type_name: str, *path: str) -> int | None:
+    """The pk of an optional id input; a bad one is reported at its full input path."""
+    if global_id is None:
+        return None
+    try:
+        return pk_of(global_id, type_name, path[-1])
+    except DomainError as error:
+        raise DomainError(error.code, error.message, list(path)) from error

@@ -12,6 +12,7 @@ from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.types.scalar import ScalarDefinition
 
 from cungoods.api.ids import to_cursor
+from cungoods.models.enums import Temperature as DomainTemperature
 from cungoods.services import clock
 from cungoods.services.capacity import Load as DomainLoad
 from cungoods.services.pagination import Page
@@ -37,6 +38,12 @@ DateTime: ScalarDefinition = dataclasses.replace(
     "a value without an offset is read as service-local time.",
     serialize=_show_local,
     parse_value=_read_local,
+)
+
+
+# One definition for every area that carries goods (catalog products, produce listings).
+Temperature = strawberry.enum(
+    DomainTemperature, name="Temperature", description="How goods must be kept on the bus."
 )
 
 

@@ -8,11 +8,13 @@ from functools import partial
 
 import strawberry
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
     SchemaExtension,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.tools import merge_types
 
 from cungoods.api.accounts import AccountMutation, AccountQuery
@@ -21,6 +23,7 @@ from cungoods.api.context import Context, Info
 from cungoods.api.cost import QueryCostLimiter
 from cungoods.api.dispatch import DispatchMutation, DispatchQuery
 from cungoods.api.errors import MaskUnexpectedErrors, Schema
+from cungoods.api.fanout import SharedEventExecution
 from cungoods.api.live import LiveSubscription
 from cungoods.api.network import NetworkMutation, NetworkQuery
 from cungoods.api.node import Node, resolve_node
@@ -31,6 +34,8 @@ from cungoods.api.production import production_extensions
 from cungoods.api.scalars import DateTime
 from cungoods.api.throttle import limit_mutations
 from cungoods.api.trips import TripMutation
+from cungoods.api.validation_cache import DEFAULT_MAXSIZE as DOCUMENT_CACHE_SIZE
+from cungoods.api.validation_cache import CachedValidation, ValidDocuments
 from cungoods.config import Settings
 
 
@@ -77,17 +82,24 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     query = merge_types("Query", QUERY_TYPES)
     mutation = limit_mutations(merge_types("Mutation", MUTATION_TYPES))
     subscription = merge_types("Subscription", SUBSCRIPTION_TYPES)
+    static_rules = [
+        depth_rule(settings.max_query_depth, None),
+        aliases_rule(settings.max_aliases),
+    ]
     # Extensions are given as classes or factories, so each operation gets its own instances
     # (a shared instance's state would mix concurrent operations).
     return Schema(
         query=query,
         mutation=mutation,
         subscription=subscription,
+        # One execution per event for selections all its subscribers share (api/fanout.py).
+        execution_context_class=SharedEventExecution,
         extensions=[
             Observability,  # first: it sees the errors as the client gets them
             FreshLoadersPerOperation,
-            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-            partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+            # The depth and alias limits (strawberry's QueryDepthLimiter and MaxAliasesLimiter)
+            # with their rules built once, not once per request.
+            partial(AddValidationRules, static_rules),
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
             partial(
                 QueryCostLimiter,
@@ -95,6 +107,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
                 max_page_size=settings.max_page_size,
             ),
             *production_extensions(settings.production),
+            # After every extension that adds validation rules: each query text is parsed and
+            # validated once (api/validation_cache.py).
+            partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
+            partial(CachedValidation, valid=ValidDocuments(DOCUMENT_CACHE_SIZE)),
             MaskUnexpectedErrors,
         ],
         scalar_overrides={dt.datetime: DateTime},

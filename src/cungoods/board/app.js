@@ -143,6 +143,9 @@ function openView(name, date) {
 }
 
 function signOut(notice = "") {
+  // Stop the views' subscriptions before closing their sockets, so none tries to resume.
+  for (const view of Object.values(views)) view.hide();
+  views = {};
   auth.token = null;
   viewer = null;
   closeLive();

@@ -39,9 +39,7 @@ export class DispatchView {
     });
     this.summary = h("span", { class: "summary", "aria-live": "polite" });
     this.tripList = h("div", { class: "trips", id: "trips" });
-    this.plans = h("section", { class: "panel plans", id: "plans" },
-      h("p", { class: "hint" }, bi("点「拣货/装车」查看班次的拣货单和装车顺序",
-        "Choose “Pick & load” on a trip for its pick list and loading plan")));
+    this.plans = h("section", { class: "panel plans", id: "plans" });
     const feedList = h("ol", { class: "feed-list", id: "feed" });
     this.feed = new Feed(feedList);
     this.root.replaceChildren(
@@ -70,13 +68,18 @@ export class DispatchView {
     this.trips.clear();
     this.cards.clear();
     this.selected = null;
+    this.plans.replaceChildren(h("p", { class: "hint" },
+      bi("点「拣货/装车」查看班次的拣货单和装车顺序",
+        "Choose “Pick & load” on a trip for its pick list and loading plan")));
     this.feed.clear();
     this.tripList.replaceChildren(h("p", { class: "hint" }, bi("加载中…", "Loading…")));
     let trips;
     try {
       trips = (await gql(TRIPS, { date })).trips;
     } catch (error) {
-      this.tripList.replaceChildren(h("p", { class: "error" }, error.message));
+      if (generation === this.generation) {
+        this.tripList.replaceChildren(h("p", { class: "error" }, error.message));
+      }
       return;
     }
     if (generation !== this.generation) return; // shown again meanwhile
@@ -171,9 +174,7 @@ export class DispatchView {
       card.root.append(card.header, card.line,
         h("div", { class: "load" }, card.loadHead, card.chart));
       this.cards.set(trip.id, card);
-      const sorted = [...this.trips.values()].sort(byRoute);
-      const next = sorted[sorted.indexOf(trip) + 1];
-      this.tripList.insertBefore(card.root, next ? this.cards.get(next.id)?.root ?? null : null);
+      this.tripList.append(card.root); // show() puts the day's trips in route order
     }
     Object.assign(card.root.dataset, { route: trip.route.code, status: trip.status });
     card.root.classList.toggle("selected", this.selected === trip.id);

@@ -83,7 +83,7 @@ export function drawLoadChart(holder, trip) {
             stacked: true,
             grid: { display: false },
             ticks: { color: (ctx) => (ctx.index === fullest ? COLORS.fullest : "#555"),
-              autoSkip: false, font: { size: 10 } },
+              autoSkip: true, maxRotation: 0, font: { size: 10 } },
           },
           y: {
             stacked: true,
@@ -114,8 +114,9 @@ export function drawLoadChart(holder, trip) {
 
 // The same numbers as a table for screen readers (and for anyone who wants the figures).
 function legTable(rows, fullest, holder) {
-  holder.querySelector("table.legs")?.remove();
-  return h("table", { class: "legs sr-only" },
+  holder.querySelector(".legs-wrap")?.remove();
+  // Wrapped: a table ignores the 1px width of .sr-only and would widen the page.
+  return h("div", { class: "legs-wrap sr-only" }, h("table", { class: "legs" },
     h("caption", null, "各路段载重 load per leg (kg)"),
     h("thead", null, h("tr", null, h("th", null, "路段 leg"), h("th", null, "下行 out"),
       h("th", null, "上行 back"), h("th", null, "运力 capacity"), h("th", null, "满载 fill"))),
@@ -123,5 +124,6 @@ function legTable(rows, fullest, holder) {
       dataset: { leg: row.seq, downG: row.downG, upG: row.upG, usedG: row.usedG,
         fullest: i === fullest ? "true" : "false" },
     }, h("td", null, `${row.seq + 1}. ${row.from} → ${row.to}`), h("td", null, kg(row.downG)),
-    h("td", null, kg(row.upG)), h("td", null, kg(row.capacityG)), h("td", null, percent(row.fill))))));
+    h("td", null, kg(row.upG)), h("td", null, kg(row.capacityG)),
+    h("td", null, percent(row.fill)))))));
 }

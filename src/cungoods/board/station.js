@@ -66,7 +66,9 @@ export class StationView {
     try {
       trips = (await gql(TRIPS, { date })).trips;
     } catch (error) {
-      this.tripList.replaceChildren(h("p", { class: "error" }, error.message));
+      if (generation === this.generation) {
+        this.tripList.replaceChildren(h("p", { class: "error" }, error.message));
+      }
       return;
     }
     if (generation !== this.generation) return; // shown again meanwhile
@@ -257,6 +259,7 @@ export class StationView {
   async confirm(button, message, send, tripId, done) {
     if (button) button.disabled = true;
     message.className = "form-message";
+    delete message.dataset.code;
     message.replaceChildren();
     try {
       await send();
@@ -265,6 +268,7 @@ export class StationView {
       this.refetch.get(tripId)?.();
     } catch (error) {
       message.classList.add("error");
+      message.dataset.code = error.code || "";
       message.replaceChildren(error instanceof ApiError ? error.message : String(error));
       if (button) button.disabled = false;
     }

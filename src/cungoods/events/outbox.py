@@ -10,6 +10,7 @@ from tortoise import connections
 
 from cungoods.events import local
 from cungoods.models import Event, EventTopic, Order, ProducePurchase
+from cungoods.services import sql
 
 NOTIFY_CHANNEL = "cungoods_events"
 
@@ -54,8 +55,11 @@ async def record(
 
     The trip topic is open to anyone signed in, so order and purchase events stay off it
     (`trip_topic=False`) while still recording which trip they ride."""
-    event = await Event.create(
+    # Two statements in plain SQL (services/sql.py): the event, then all its topics at once.
+    event = await sql.insert(
+        Event,
         kind=kind,
+        at=sql.now(),
         message=message[:300],
         trip_id=trip_id,
         order_id=order_id,
@@ -72,7 +76,7 @@ async def record(
         station_id=station_id,
         user_ids=user_ids,
     )
-    await EventTopic.bulk_create([EventTopic(event_id=event.id, topic=topic) for topic in topics])
+    await sql.insert_many(EventTopic, ("event_id", "topic"), ((event.id, t) for t in topics))
     connection = connections.get("default")
     if connection.capabilities.dialect == "postgres":
         await connection.execute_query("SELECT pg_notify($1, $2)", [NOTIFY_CHANNEL, str(event.id)])

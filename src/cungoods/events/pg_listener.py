@@ -96,9 +96,7 @@ class _Probe:
     since: float
 
 
-def settle(
-    horizon: int, rows: Sequence[Any], dead_upto: int | None
-) -> tuple[list[Any], int, bool]:
+def settle(horizon: int, rows: Sequence[Any], dead_upto: int | None) -> tuple[list[Any], int, bool]:
     """Walk rows (ascending ids past `horizon`): the rows that extend the settled prefix, the new
     horizon, and whether a missing id blocks the rest. Missing ids up to `dead_upto` are known
     dead and skipped."""

@@ -12,9 +12,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from cungoods.models import User
 from cungoods.models.enums import Role
+from cungoods.services import sql
 from cungoods.services.errors import DomainError, ErrorCode, not_allowed
 
 _hasher = PasswordHasher()
+_USER_SQL = f"SELECT * FROM {User._meta.db_table} WHERE id = $1"
 TOKEN_ALGORITHM = "HS256"
 
 
@@ -79,10 +81,11 @@ class Viewer:
 
 async def load_viewer(*, token: str, secret: str) -> Viewer:
     user_id = read_token(token=token, secret=secret)
-    user = await User.get_or_none(id=user_id)
-    if user is None:
+    # Every signed-in request runs this: plain SQL (services/sql.py), read back as the model.
+    rows = await sql.fetch(_USER_SQL, user_id)
+    if not rows:
         raise DomainError(ErrorCode.UNAUTHENTICATED, "the account no longer exists")
-    return Viewer.of(user)
+    return Viewer.of(User._init_from_db(**rows[0]))
 
 
 def require_viewer(viewer: Viewer | None) -> Viewer:

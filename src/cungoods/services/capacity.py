@@ -19,6 +19,7 @@ from tortoise import connections
 from cungoods import metrics
 from cungoods.models import Leg, Shipment, Trip
 from cungoods.models.enums import Direction, ShipmentState, Temperature, TripStatus
+from cungoods.services import sql
 from cungoods.services.errors import DomainError, ErrorCode
 
 OUTLOOK_DAYS = 14
@@ -104,7 +105,9 @@ async def reserve(
         metrics.NO_CAPACITY.labels(direction=direction.value).inc()
         raise NoCapacity(refused, f"the bus is full on leg {refused} ({refused} → {refused + 1})")
     metrics.RESERVATIONS.labels(direction=direction.value).inc()
-    return await Shipment.create(
+    # Plain SQL (services/sql.py): every order and purchase makes one.
+    return await sql.insert(
+        Shipment,
         trip_id=trip_id,
         direction=direction,
         from_seq=from_seq,
@@ -112,6 +115,8 @@ async def reserve(
         weight_g=load.weight_g,
         volume_cm3=load.volume_cm3,
         chilled_g=load.chilled_g,
+        state=ShipmentState.RESERVED,
+        created_at=sql.now(),
     )
 
 
@@ -163,19 +168,19 @@ async def shrink(shipment: Shipment, new_load: Load) -> None:
 # load to all of them in one conditional UPDATE. Under READ COMMITTED PostgreSQL re-checks the
 # condition against the latest committed row once the lock is ours, so "changed every leg" means
 # every leg had room. SQLite has a single writer and no row locks, so it skips the SELECT.
-_LOCK_LEGS = (
+LOCK_LEGS_SQL = (
     "SELECT id FROM leg WHERE trip_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq FOR UPDATE"
 )
-_ADD_LOAD = """
+ADD_LOAD_SQL = """
 UPDATE leg SET used_g = used_g + $4, used_cm3 = used_cm3 + $5, used_chilled_g = used_chilled_g + $6,
     down_g = down_g + $7, down_cm3 = down_cm3 + $8, down_chilled_g = down_chilled_g + $9
 WHERE trip_id = $1 AND seq >= $2 AND seq < $3
 """
-_WITHIN_CAPACITY = """
+WITHIN_CAPACITY_SQL = """
     AND used_g + $4 <= capacity_g AND used_cm3 + $5 <= capacity_cm3
     AND used_chilled_g + $6 <= chilled_capacity_g
 """
-_FIRST_FULL_LEG = """
+FIRST_FULL_LEG_SQL = """
 SELECT seq FROM leg WHERE trip_id = $1 AND seq >= $2 AND seq < $3 AND NOT (
     used_g + $4 <= capacity_g AND used_cm3 + $5 <= capacity_cm3
     AND used_chilled_g + $6 <= chilled_capacity_g
@@ -204,12 +209,12 @@ async def _move_load(
         down.chilled_g,
     ]
     if postgres:
-        await connection.execute_query(_LOCK_LEGS, args[:3])
-    sql = _ADD_LOAD + (_WITHIN_CAPACITY if within_capacity else "")
+        await connection.execute_query(LOCK_LEGS_SQL, args[:3])
+    sql = ADD_LOAD_SQL + (WITHIN_CAPACITY_SQL if within_capacity else "")
     changed, _ = await connection.execute_query(*_dialect(sql, args, postgres))
     if not within_capacity or changed == to_seq - from_seq:
         return None
-    _, rows = await connection.execute_query(*_dialect(_FIRST_FULL_LEG, args[:6], postgres))
+    _, rows = await connection.execute_query(*_dialect(FIRST_FULL_LEG_SQL, args[:6], postgres))
     return int(rows[0]["seq"]) if rows else from_seq
 
 

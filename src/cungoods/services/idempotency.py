@@ -19,9 +19,20 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from cungoods.models import IdempotencyKey
+from cungoods.services import sql
 from cungoods.services.errors import DomainError, ErrorCode, invalid
 
 MAX_KEY_LENGTH = 100
+_TABLE = IdempotencyKey._meta.db_table
+STORED_SQL = (
+    f"SELECT request_hash, result_id FROM {_TABLE} "
+    "WHERE user_id = $1 AND operation = $2 AND key = $3"
+)
+CLAIM_SQL = (
+    f"INSERT INTO {_TABLE} (user_id, operation, key, request_hash, result_id, created_at) "
+    "VALUES ($1, $2, $3, $4, 0, $5) RETURNING id"
+)
+RESULT_SQL = f"UPDATE {_TABLE} SET result_id = $1 WHERE id = $2"
 
 
 class _KeyTaken(Exception):
@@ -34,16 +45,18 @@ def request_hash(request: Mapping[str, Any]) -> str:
 
 
 async def _stored(user_id: int, operation: str, key: str, digest: str) -> int | None:
-    row = await IdempotencyKey.get_or_none(user_id=user_id, operation=operation, key=key)
-    if row is None:
+    # Plain SQL (services/sql.py): this runs on every keyed request.
+    rows = await sql.fetch(STORED_SQL, user_id, operation, key)
+    if not rows:
         return None
-    if row.request_hash != digest:
+    row = rows[0]
+    if row["request_hash"] != digest:
         raise DomainError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,
             "this idempotency key was used for a different request",
             ["idempotencyKey"],
         )
-    return row.result_id
+    return int(row["result_id"])
 
 
 async def run_once(
@@ -63,19 +76,19 @@ async def run_once(
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise invalid(f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters", "idempotencyKey")
     digest = request_hash(request)
-    earlier = await _stored(user_id, operation, key, digest)
-    if earlier is not None:
-        return earlier
     try:
         async with in_transaction():
+            # Read on the transaction's connection: a separate read would take (and reset) a
+            # pool connection of its own. A retry of a finished request ends here.
+            earlier = await _stored(user_id, operation, key, digest)
+            if earlier is not None:
+                return earlier
             try:
-                claim = await IdempotencyKey.create(
-                    user_id=user_id, operation=operation, key=key, request_hash=digest, result_id=0
-                )
+                [claim] = await sql.fetch(CLAIM_SQL, user_id, operation, key, digest, sql.now())
             except IntegrityError as exc:
                 raise _KeyTaken from exc
             result_id = await work()
-            await IdempotencyKey.filter(id=claim.id).update(result_id=result_id)
+            await sql.execute(RESULT_SQL, result_id, claim["id"])
             return result_id
     except _KeyTaken:
         stored = await _stored(user_id, operation, key, digest)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,7 @@ from cungoods.models import (
     TripStop,
 )
 from cungoods.models.enums import Direction, OrderStatus, Role, TripStatus
-from cungoods.services import capacity, clock
+from cungoods.services import capacity, clock, sql
 from cungoods.services.auth import Viewer, require_dispatcher, require_role, require_viewer
 from cungoods.services.capacity import Load, NoCapacity
 from cungoods.services.errors import (
@@ -208,12 +208,7 @@ async def _place(
     *, buyer_id: int, station_id: int, service_date: dt.date, lines: Sequence[LineRequest]
 ) -> Order:
     window = await _open_window(service_date=service_date, now=clock.now())
-    items = {
-        item.id: item
-        for item in await SaleItem.filter(
-            id__in=[line.sale_item_id for line in lines]
-        ).select_related("product")
-    }
+    items = await _items(line.sale_item_id for line in lines)
     wrong = [
         DomainError(
             ErrorCode.NOT_FOUND,
@@ -230,16 +225,17 @@ async def _place(
     stops = await _stops_serving(station_id=station_id, service_date=service_date)
     load = Load()
     for line in lines:
-        product = items[line.sale_item_id].product
+        item = items[line.sale_item_id]
         load += Load.of_units(
             quantity=line.quantity,
-            weight_g=product.weight_g,
-            volume_cm3=product.volume_cm3,
-            temperature=product.temperature,
+            weight_g=item.weight_g,
+            volume_cm3=item.volume_cm3,
+            temperature=item.temperature,
         )
     shipment, stop = await _reserve(stops, load)
 
-    order = await Order.create(
+    order = await sql.insert(
+        Order,
         # The shipment id is unique and known before the order row exists: the number needs no
         # second write.
         number=f"{ORDER_PREFIX}{service_date:%Y%m%d}-{shipment.id:06d}",
@@ -252,17 +248,16 @@ async def _place(
         status=OrderStatus.PLACED,
         total_fen=sum(items[line.sale_item_id].price_fen * line.quantity for line in lines),
         pickup_code=f"{secrets.randbelow(1_000_000):06d}",
+        wrong_code_attempts=0,
+        created_at=sql.now(),
     )
-    await OrderLine.bulk_create(
-        [
-            OrderLine(
-                order_id=order.id,
-                sale_item_id=line.sale_item_id,
-                quantity=line.quantity,
-                unit_price_fen=items[line.sale_item_id].price_fen,
-            )
+    await sql.insert_many(
+        OrderLine,
+        ("order_id", "sale_item_id", "quantity", "unit_price_fen"),
+        (
+            (order.id, line.sale_item_id, line.quantity, items[line.sale_item_id].price_fen)
             for line in lines
-        ]
+        ),
     )
     await record_order_status(
         order, message=f"order {order.number} placed for {service_date}", stop_seq=stop.seq
@@ -285,17 +280,19 @@ async def _window_before_cutoff(
         if window_id is not None:
             return await query.get_or_none(id=window_id)
         return await query.get_or_none(service_date=service_date)
-    # Tortoise has no FOR SHARE. Every value here is typed (int, date, datetime): no user text.
+    # Tortoise has no FOR SHARE: plain SQL (services/sql.py), read back as the model.
     if window_id is not None:
-        which = f"id = {int(window_id)}"
+        column, value = "id", window_id
     else:
         assert service_date is not None
-        which = f"service_date = '{service_date.isoformat()}'"
-    rows = await SaleWindow.raw(
-        f"SELECT * FROM sale_window WHERE {which} AND cutoff_done_at IS NULL "
-        f"AND cutoff_at > '{utc.isoformat()}' FOR SHARE"
+        column, value = "service_date", service_date
+    rows = await sql.fetch(
+        f"SELECT * FROM sale_window WHERE {column} = $1 AND cutoff_done_at IS NULL "
+        "AND cutoff_at > $2 FOR SHARE",
+        value,
+        utc,
     )
-    return rows[0] if isinstance(rows, list) and rows else None
+    return SaleWindow._init_from_db(**rows[0]) if rows else None
 
 
 async def _open_window(*, service_date: dt.date, now: dt.datetime) -> SaleWindow:
@@ -321,25 +318,57 @@ async def _open_window(*, service_date: dt.date, now: dt.datetime) -> SaleWindow
     return window
 
 
-async def _take_stock(lines: Sequence[LineRequest], items: dict[int, SaleItem]) -> None:
+@dataclass(frozen=True)
+class _Item:
+    """A sale item with what placing an order needs of its product."""
+
+    id: int
+    window_id: int
+    price_fen: int
+    name: str
+    unit: str
+    weight_g: int
+    volume_cm3: int
+    temperature: str
+
+
+# placeOrder's reads and the stock decrement in plain SQL (services/sql.py): it is the hottest
+# path of the API, and the ORM's statement building cost more than the statements themselves.
+_ITEMS_SQL = (
+    "SELECT si.id, si.window_id, si.price_fen, p.name, p.unit, p.weight_g, p.volume_cm3, "
+    "p.temperature FROM sale_item si JOIN product p ON p.id = si.product_id WHERE si.id IN ({})"
+)
+# The conditional decrement: it matches only while the stock covers the quantity.
+_TAKE_STOCK_SQL = "UPDATE sale_item SET sold = sold + $1 WHERE id = $2 AND sold <= stock - $1"
+_STOPS_SQL = (
+    "SELECT ts.trip_id, ts.seq, t.route_id FROM trip_stop ts JOIN trip t ON t.id = ts.trip_id "
+    "WHERE ts.station_id = $1 AND t.service_date = $2 AND t.status = $3 ORDER BY t.departs_at"
+)
+
+
+async def _items(ids: Iterable[int]) -> dict[int, _Item]:
+    wanted = list(ids)
+    rows = await sql.fetch(_ITEMS_SQL.format(sql.placeholders(1, len(wanted))), *wanted)
+    return {row["id"]: _Item(**row) for row in rows}
+
+
+async def _take_stock(lines: Sequence[LineRequest], items: dict[int, _Item]) -> None:
     """Conditional decrements in ascending item id order (a fixed order: no deadlocks); every
     shortfall is reported, not just the first."""
     shortfalls: list[DomainError] = []
     for index, line in sorted(enumerate(lines), key=lambda pair: pair[1].sale_item_id):
-        taken = await SaleItem.filter(
-            id=line.sale_item_id, sold__lte=F("stock") - line.quantity
-        ).update(sold=F("sold") + line.quantity)
+        taken = await sql.execute(_TAKE_STOCK_SQL, line.quantity, line.sale_item_id)
         if taken == 1:
             continue
         fresh = await SaleItem.get(id=line.sale_item_id)
-        product = items[line.sale_item_id].product
+        item = items[line.sale_item_id]
         left = max(0, fresh.stock - fresh.sold)
         shortfalls.append(
             DomainError(
                 ErrorCode.OUT_OF_STOCK,
-                f"{product.name}: only {left} {product.unit} left"
+                f"{item.name}: only {left} {item.unit} left"
                 if left
-                else f"{product.name} is sold out",
+                else f"{item.name} is sold out",
                 ["lines", str(index), "quantity"],
             )
         )
@@ -349,17 +378,9 @@ async def _take_stock(lines: Sequence[LineRequest], items: dict[int, SaleItem]) 
 
 async def _stops_serving(*, station_id: int, service_date: dt.date) -> list[_Stop]:
     """The station's stop on each bookable trip of that date, earliest departure first."""
-    rows = (
-        await TripStop.filter(
-            station_id=station_id,
-            trip__service_date=service_date,
-            trip__status=TripStatus.SCHEDULED,
-        )
-        .order_by("trip__departs_at")
-        .values("trip_id", "seq", "trip__route_id")
-    )
+    rows = await sql.fetch(_STOPS_SQL, station_id, service_date, TripStatus.SCHEDULED)
     if rows:
-        return [_Stop(row["trip_id"], row["trip__route_id"], row["seq"]) for row in rows]
+        return [_Stop(row["trip_id"], row["route_id"], row["seq"]) for row in rows]
     station = await Station.get_or_none(id=station_id)
     if station is None:
         raise not_found("station", "stationId")

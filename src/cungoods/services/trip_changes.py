@@ -19,11 +19,14 @@ Rules (decided here):
 - What cannot go anywhere is cancelled: an order's sale-item stock and a purchase's listing
   stock are given back, and its capacity is released.
 
-Locking (PostgreSQL), in this order so nothing here deadlocks with the other use cases: the trip
-row; the sale windows of the trip's orders (FOR UPDATE: placements and buyer cancellations hold
-them FOR SHARE, so none of them is half-way through a sale item or a leg of this trip); the
-listings of its purchases; its movable orders and purchases; its legs, in seq order; then the
-legs of the trips things move to, by the capacity mechanism's conditional updates.
+Locking (PostgreSQL), in this order so nothing here deadlocks with the other use cases: the
+trip row (FOR NO KEY UPDATE, so bookings in flight can still check their foreign key to it); the
+sale windows of the trip's orders (FOR UPDATE: placements and buyer cancellations hold them FOR
+SHARE, so none of them is half-way through a sale item or a leg of this trip); the listings of
+its purchases; its movable orders and purchases; its legs, in seq order; then the legs of the
+trips things move to, by the capacity mechanism's conditional updates. A purchase takes no sale
+window, so one may land on the trip between the first look and the leg locks: the reservations
+are read again once the legs are locked, and such latecomers move too.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ from cungoods.models.enums import (
     ShipmentState,
     TripStatus,
 )
-from cungoods.services import capacity, clock, trips
+from cungoods.services import capacity, clock
 from cungoods.services.auth import Viewer, require_dispatcher
 from cungoods.services.capacity import Load, NoCapacity
 from cungoods.services.dispatch_plans import Booking, Room, Span, keep_what_fits
@@ -141,9 +144,22 @@ async def cancel_trip(*, viewer: Viewer | None, trip_id: int, reason: str) -> Tr
     if len(reason) > MAX_REASON_LENGTH:
         raise invalid(f"the reason is at most {MAX_REASON_LENGTH} characters", "reason")
     async with in_transaction():
-        # The trip event (and the lock on the trip row) as recordTripEvent(CANCELLED) writes it.
-        trip = await trips.record_trip_event(
-            viewer=viewer, trip_id=trip_id, kind=trips.TripEventKind.CANCELLED, note=reason
+        trip = await _locked_trip(trip_id)
+        if trip.status in (TripStatus.COMPLETED, TripStatus.CANCELLED):
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                f"the trip is {trip.status.value.lower()}: it takes no more events",
+            )
+        route = await Route.get(id=trip.route_id)
+        await Trip.filter(id=trip.id).update(status=TripStatus.CANCELLED)
+        trip.status = TripStatus.CANCELLED
+        # The same event recordTripEvent(CANCELLED) writes (TRIP_CANCELLED), so followers see
+        # one kind of it; services/trips.py is not imported, so it may call back into this module.
+        await outbox.record(
+            f"{outbox.TRIP_PREFIX}{TripStatus.CANCELLED.value}",
+            message=f"{route.code} is cancelled" + (f": {reason}" if reason else ""),
+            trip_id=trip.id,
+            status=trip.status.value,
         )
         change = await move_off_cancelled_trip(trip_id=trip.id, reason=reason)
     change.trip = trip
@@ -153,7 +169,8 @@ async def cancel_trip(*, viewer: Viewer | None, trip_id: int, reason: str) -> Tr
 async def move_off_cancelled_trip(*, trip_id: int, reason: str = "") -> TripChange:
     """Move everything that has not boarded off a cancelled trip (or cancel it), releasing its
     reservations. Call inside the transaction that cancelled the trip, after locking its row
-    (recordTripEvent(CANCELLED) may call this). Running it again finds nothing to move."""
+    FOR NO KEY UPDATE (see _locked_trip); recordTripEvent(CANCELLED) may call this. Running it
+    again finds nothing to move."""
     trip = await Trip.get(id=trip_id)
     route = await Route.get(id=trip.route_id)
     cargo = await _Cargo.lock(trip)
@@ -177,7 +194,7 @@ class _Cargo:
     purchases: dict[int, ProducePurchase]  # by shipment id: movable purchases
     listings: dict[int, ProduceListing]
     windows: dict[int, SaleWindow]
-    fixed: set[int]  # shipment ids that stay (on board, or owned by something not locked)
+    fixed: set[int]  # shipment ids that stay: their orders or purchases are on board
 
     @classmethod
     async def lock(cls, trip: Trip) -> _Cargo:
@@ -220,31 +237,52 @@ class _Cargo:
             if purchase.listing_id in listings
         }
         legs = await Leg.filter(trip_id=trip.id).select_for_update().order_by("seq")
+        # With the legs locked nothing new lands on the trip: read what is on it now.
         shipments = await Shipment.filter(trip_id=trip.id, state=ShipmentState.RESERVED).order_by(
             "created_at", "id"
         )
-        # A live reservation owned by neither is on board, or was made after we looked (its
-        # owner is not locked): it stays. One owned by nothing at all is released.
-        others = [s.id for s in shipments if s.id not in orders and s.id not in purchases]
-        owned = set()
-        if others:
-            owned |= set(
-                await Order.filter(shipment_id__in=others).values_list("shipment_id", flat=True)
-            )
-            owned |= set(
-                await ProducePurchase.filter(shipment_id__in=others).values_list(
-                    "shipment_id", flat=True
-                )
-            )
-        return cls(
+        cargo = cls(
             legs=legs,
             shipments=shipments,
             orders=orders,
             purchases=purchases,
             listings=listings,
             windows=windows,
-            fixed=owned,
+            fixed=set(),
         )
+        await cargo._own_the_rest()
+        return cargo
+
+    async def _own_the_rest(self) -> None:
+        """Reservations made after the first look (a purchase needs no sale window, so one may
+        have landed before the legs were locked) join the move; those of orders and purchases
+        already on board stay; those of nobody are released with the rest."""
+        others = [s.id for s in self.shipments if s.id not in self.orders]
+        others = [i for i in others if i not in self.purchases]
+        if not others:
+            return
+        for order in await Order.filter(shipment_id__in=others).select_for_update().order_by("id"):
+            if order.status in MOVABLE_ORDERS:
+                self.orders[order.shipment_id] = order
+            else:
+                self.fixed.add(order.shipment_id)
+        for purchase in (
+            await ProducePurchase.filter(shipment_id__in=others).select_for_update().order_by("id")
+        ):
+            if purchase.status in MOVABLE_PURCHASES:
+                self.purchases[purchase.shipment_id] = purchase
+            else:
+                self.fixed.add(purchase.shipment_id)
+        missing_windows = {o.window_id for o in self.orders.values()} - set(self.windows)
+        for window in await SaleWindow.filter(id__in=sorted(missing_windows)):
+            self.windows[window.id] = window
+        missing_listings = {p.listing_id for p in self.purchases.values()} - set(self.listings)
+        for listing in (
+            await ProduceListing.filter(id__in=sorted(missing_listings))
+            .select_for_update()
+            .order_by("id")
+        ):
+            self.listings[listing.id] = listing
 
     def bookings(self) -> list[Booking]:
         """What may move, oldest first."""
@@ -542,7 +580,11 @@ async def _check_vehicle_free(vehicle: Vehicle, trip: Trip, route: Route) -> Non
 
 
 async def _locked_trip(trip_id: int) -> Trip:
-    trip = await Trip.filter(id=trip_id).select_for_update().first()
+    """The trip row, locked against other trip changes and trip events. FOR NO KEY UPDATE (on
+    PostgreSQL): a plain FOR UPDATE would also block the foreign-key checks of orders and
+    purchases being booked on the trip meanwhile, which then wait for us while we wait for the
+    legs they hold: a deadlock."""
+    trip = await Trip.filter(id=trip_id).select_for_update(no_key=True).first()
     if trip is None:
         raise not_found("trip", "tripId")
     return trip

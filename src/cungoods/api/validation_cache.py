@@ -1,0 +1,91 @@
+"""Validate each query text once: the mini-program sends the same few documents all day, and
+graphql-core's validation of even a small mutation costs more than the rest of its GraphQL work.
+
+The rules split in two. Most (the spec's, depth, aliases, introspection) depend only on the schema
+and the document, so a document that passed them once passes them again; only documents that
+passed are remembered (no error objects are shared between requests), in a bounded LRU so a
+stranger sending endless distinct queries cannot grow memory. Rules marked `PER_REQUEST` (the cost
+budget, which reads `first` from the variables) run on every request.
+
+Place it after every extension that adds validation rules: it runs them all on a first sight.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from threading import Lock
+
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+# A class attribute: True on rules that read the variables. Such a rule may offer
+# `check(schema, document) -> list[GraphQLError]` to be run without a walk of the document.
+PER_REQUEST = "per_request"
+DEFAULT_MAXSIZE = 256
+
+
+class ValidDocuments:
+    """Query texts that passed the static rules of one schema: a bounded LRU set."""
+
+    def __init__(self, maxsize: int = DEFAULT_MAXSIZE) -> None:
+        self.maxsize = maxsize
+        self._texts: OrderedDict[str, None] = OrderedDict()
+        self._lock = Lock()
+
+    def known(self, text: str) -> bool:
+        with self._lock:
+            if text not in self._texts:
+                return False
+            self._texts.move_to_end(text)
+            return True
+
+    def add(self, text: str) -> None:
+        with self._lock:
+            self._texts[text] = None
+            self._texts.move_to_end(text)
+            while len(self._texts) > self.maxsize:
+                self._texts.popitem(last=False)
+
+
+def _per_request(rule: type[ASTValidationRule]) -> bool:
+    return bool(getattr(rule, PER_REQUEST, False))
+
+
+def _run_alone(
+    rule: type[ASTValidationRule], schema: GraphQLSchema, document: DocumentNode
+) -> list[GraphQLError]:
+    """A per-request rule's errors: by its `check(schema, document)` if it has one (no walk of
+    the document), else by a validation with that rule alone."""
+    check = getattr(rule, "check", None)
+    if callable(check):
+        return list(check(schema, document))
+    return validate(schema, document, [rule])
+
+
+class CachedValidation(SchemaExtension):
+    """Runs the validation itself (strawberry then skips its own): all rules on a query text's
+    first sight, only the per-request ones once it is known to pass the rest."""
+
+    def __init__(self, *, valid: ValidDocuments) -> None:
+        self.valid = valid
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document, text = context.graphql_document, context.query
+        if document is not None and text is not None and context.pre_execution_errors is None:
+            rules = context.validation_rules
+            schema = context.schema._schema
+            if self.valid.known(text):
+                errors: list[GraphQLError] = []
+                for rule in rules:
+                    if _per_request(rule):
+                        errors += _run_alone(rule, schema, document)
+                context.pre_execution_errors = errors
+            else:
+                errors = validate_document(schema, document, rules)
+                if not errors:
+                    self.valid.add(text)
+                context.pre_execution_errors = errors
+        yield

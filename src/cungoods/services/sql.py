@@ -1,0 +1,103 @@
+"""Plain SQL for the hot paths (placeOrder above all), on PostgreSQL and SQLite alike.
+
+The ORM spends more Python on building a statement and a model than the database spends running
+it; a use case that runs a dozen statements per request pays that a dozen times. These helpers
+send hand-written SQL through the current connection (the transaction's, inside
+`in_transaction()`), so they take part in the caller's transaction like any ORM call, and turn
+rows into models the way a query does.
+
+SQL is written with PostgreSQL's `$n` placeholders; for SQLite they become `?` (one per use, in
+order). Values are passed as the database drivers take them: ints, strings, dates and aware UTC
+datetimes (what the ORM writes too), enums as their values.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from tortoise import connections, timezone
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+
+M = TypeVar("M", bound=Model)
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def connection() -> BaseDBAsyncClient:
+    """The current connection: the transaction's inside `in_transaction()`."""
+    return connections.get("default")
+
+
+def is_postgres(client: BaseDBAsyncClient | None = None) -> bool:
+    return (client or connection()).capabilities.dialect == "postgres"
+
+
+def now() -> Any:
+    """What an `auto_now_add` field would get (aware, in the ORM's time zone)."""
+    return timezone.localtime()
+
+
+@functools.lru_cache(maxsize=256)
+def _for_sqlite(sql: str) -> tuple[str, tuple[int, ...]]:
+    order = tuple(int(n) - 1 for n in _PLACEHOLDER.findall(sql))
+    return _PLACEHOLDER.sub("?", sql), order
+
+
+def dialect(sql: str, args: Sequence[Any], postgres: bool) -> tuple[str, list[Any]]:
+    """PostgreSQL takes `$n` as written; SQLite wants one `?` per use, in order of appearance."""
+    values = [arg.value if isinstance(arg, enum.Enum) else arg for arg in args]
+    if postgres:
+        return sql, values
+    text, order = _for_sqlite(sql)
+    return text, [values[n] for n in order]
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """The rows of a query (or of `... RETURNING`), as dicts."""
+    client = connection()
+    return await client.execute_query_dict(*dialect(sql, args, is_postgres(client)))
+
+
+async def execute(sql: str, *args: Any) -> int:
+    """Run an UPDATE/DELETE/INSERT; returns how many rows it changed."""
+    client = connection()
+    changed, _ = await client.execute_query(*dialect(sql, args, is_postgres(client)))
+    return int(changed)
+
+
+def placeholders(start: int, count: int) -> str:
+    """`$start, $start+1, ...`: `count` of them, for an IN list or a VALUES row."""
+    return ", ".join(f"${n}" for n in range(start, start + count))
+
+
+@functools.lru_cache(maxsize=128)
+def _insert_sql(table: str, columns: tuple[str, ...], rows: int, returning: bool) -> str:
+    width = len(columns)
+    values = ", ".join(f"({placeholders(1 + row * width, width)})" for row in range(rows))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"
+    return sql + " RETURNING *" if returning else sql
+
+
+async def insert(model: type[M], **values: Any) -> M:
+    """INSERT one row (columns by their database names) and return it as the model, exactly as
+    a query would have read it back; the caller gives every column that has no database default
+    (including `auto_now_add` ones: see `now()`)."""
+    table = model._meta.db_table
+    columns = tuple(values)
+    [row] = await fetch(_insert_sql(table, columns, 1, True), *values.values())
+    return model._init_from_db(**row)
+
+
+async def insert_many(
+    model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """INSERT several rows in one statement (nothing returned)."""
+    batch = [tuple(row) for row in rows]
+    if not batch:
+        return
+    args = [value for row in batch for value in row]
+    await execute(_insert_sql(model._meta.db_table, tuple(columns), len(batch), False), *args)

@@ -1,0 +1,50 @@
+"""`cungoods simulate`: a small county day by day through the real use cases leaves every leg's
+load equal to its live reservations, and its statistics are the rows'."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import Progress
+
+from cungoods.models import Order, ProducePurchase, Trip
+from cungoods.models.enums import OrderStatus, PurchaseStatus, TripStatus
+from cungoods.simulate import Plan, report, simulate
+
+
+async def test_a_simulated_county_keeps_the_capacity_invariant() -> None:
+    # Given the demo county (seeded by the simulation) and a small plan for a day
+    plan = Plan(
+        days=1,
+        orders_per_day=40,
+        purchases_per_day=6,
+        listings_per_day=2,
+        villagers_per_station=1,
+        concurrency=8,
+    )
+    console = Console(record=True, width=120)
+
+    # When it runs
+    with Progress(console=console, disable=True) as progress:
+        outcome = await simulate(plan, progress)
+
+    # Then nothing unexpected happened and the capacity invariant holds
+    assert outcome.tally.failed == {}, outcome.tally.first_failures
+    assert outcome.violations == []
+    assert outcome.ok
+    # and the day's work was done through the use cases
+    assert outcome.tally.done["placeOrder"] > 0
+    assert outcome.tally.done["recordTripEvent COMPLETED"] == 6  # one bus per route
+    assert outcome.tally.done["confirmPickup"] > 0
+    # and the statistics are the rows of the simulated days
+    days = (outcome.start, outcome.end)
+    sold = Order.filter(trip__service_date__range=days).exclude(status=OrderStatus.CANCELLED)
+    assert outcome.stats.totals.orders == await sold.count()
+    carried = ProducePurchase.filter(
+        trip__service_date__range=days,
+        status__in=[PurchaseStatus.IN_TRANSIT, PurchaseStatus.AT_HUB, PurchaseStatus.COLLECTED],
+    )
+    assert outcome.stats.totals.produce_purchases == await carried.count()
+    ran = Trip.filter(service_date__range=days, status=TripStatus.COMPLETED)
+    assert sum(route.trips for route in outcome.stats.routes) == await ran.count() == 6
+    report(outcome, console)
+    assert "Capacity invariant holds" in console.export_text()
