@@ -13,7 +13,7 @@ import signal
 import socket as socket_module
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -278,6 +278,7 @@ class GqlSocket:
     def __init__(self, transport: Any, server: LiveServer | ServerProcess | None = None) -> None:
         self._transport = transport
         self._server = server
+        self.followed = 0  # subscriptions registered through follow()
 
     async def send(self, message: dict[str, Any]) -> None:
         if isinstance(self._transport, AsyncWebSocketSession):
@@ -320,11 +321,15 @@ class GqlSocket:
         assert self._server is not None
         before = await self._server.subscriber_count()
         await self.subscribe(op_id, query, variables)
-        for _ in range(1000):
-            if await self._server.subscriber_count() > before:
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError("the subscription was never registered")
+        await until_count(self._server, lambda count: count > before)
+        self.followed += 1
+
+    async def closed_cleanly(self, open_count: int) -> None:
+        """After the socket closed: wait until the server has let go of its subscriptions (so the
+        next test step counts from a settled number)."""
+        if self._server is not None and self.followed:
+            settled = max(0, open_count - self.followed)
+            await until_count(self._server, lambda count: count <= settled)
 
     async def complete(self, op_id: str) -> None:
         await self.send({"id": op_id, "type": "complete"})
@@ -355,6 +360,14 @@ class GqlSocket:
         return first
 
 
+async def until_count(server: LiveServer | ServerProcess, holds: Callable[[int], bool]) -> None:
+    for _ in range(1000):
+        if holds(await server.subscriber_count()):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the server's subscriber count never got there")
+
+
 @dataclass
 class LiveServer:
     """The app with its lifespan running (broker started), reachable over HTTP and WebSocket."""
@@ -370,6 +383,8 @@ class LiveServer:
             ack = await socket.init(token)
             assert ack["type"] == "connection_ack", ack
             yield socket
+            open_count = await self.subscriber_count()
+        await socket.closed_cleanly(open_count)
 
     @contextlib.asynccontextmanager
     async def raw_socket(self) -> AsyncIterator[GqlSocket]:
@@ -486,6 +501,10 @@ class ServerProcess:
             ack = await socket.init(token)
             assert ack["type"] == "connection_ack", ack
             yield socket
+            if self.process.poll() is not None:
+                return  # the server is gone (the test stopped it)
+            open_count = await self.subscriber_count()
+        await socket.closed_cleanly(open_count)
 
     async def subscriber_count(self) -> int:
         count: int = (await self.health())["subscribers"]

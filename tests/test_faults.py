@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -26,11 +27,11 @@ import asyncpg
 import httpx
 import pytest
 
-from builders import make_network, make_user, schedule, token_for
-from builders_live import ServerProcess, free_port, start_server
+from builders import TEST_SECRET, make_network, make_user, schedule, token_for
+from builders_live import RECORD, TRIP_UPDATES, Closed, ServerProcess, free_port, start_server
 from builders_orders import make_product
 from cungoods import db
-from cungoods.api.ids import to_global_id
+from cungoods.api.ids import from_cursor, to_global_id
 from cungoods.models import Order, OrderLine, SaleItem, SaleWindow
 from cungoods.models.enums import OrderStatus, Role
 from cungoods.services import capacity, clock
@@ -344,5 +345,80 @@ async def test_a_postgres_restart_fails_requests_cleanly_and_the_server_recovers
                     await asyncio.sleep(0.1)
                 assert body == {"data": {"routes": []}}
                 assert server.process.poll() is None
+        finally:
+            server.stop()
+
+
+DEMO_DISPATCHER = {"phone": "13800000001", "password": "demo-pass"}
+
+
+async def _record_when_back(http: httpx.AsyncClient, token: str, trip_id: str) -> None:
+    """recordTripEvent (a 5-minute delay), retried while the database is unavailable."""
+    variables = {"input": {"tripId": trip_id, "kind": "DELAYED", "minutes": 5}}
+    for _ in range(100):
+        response = await http.post(
+            "/graphql",
+            json={"query": RECORD, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        body = response.json()
+        codes = [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+        if not codes and response.status_code == 200:
+            assert body["data"]["recordTripEvent"]["errors"] == [], body
+            return
+        assert set(codes) <= {"DATABASE_UNAVAILABLE"}, body
+        await asyncio.sleep(0.1)
+    raise AssertionError("the server did not recover")
+
+
+async def test_a_subscriber_resumes_from_its_cursor_after_a_postgres_restart(
+    tmp_path: Path, unthrottled: None
+) -> None:
+    async with private_postgres() as pg:
+        # Given the demo county on a private PostgreSQL, a server, and a dispatcher following a
+        # trip who has seen its first event
+        seeded = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "cungoods.cli", "seed", "--demo",
+            env={**os.environ, "DATABASE_URL": pg.url, "CUNGOODS_SECRET_KEY": TEST_SECRET},
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, seed_errors = await seeded.communicate()
+        assert seeded.returncode == 0, seed_errors.decode()
+        server = await start_server(pg.url, tmp_path)
+        try:
+            async with httpx.AsyncClient(base_url=server.url, timeout=CLIENT_TIMEOUT) as http:
+                login = await http.post(
+                    "/graphql", json={"query": LOGIN, "variables": {"input": DEMO_DISPATCHER}}
+                )
+                token = login.json()["data"]["login"]["token"]
+                today = clock.today().isoformat()
+                trips = await http.post(
+                    "/graphql", json={"query": f'{{ trips(date: "{today}") {{ id }} }}'}
+                )
+                trip_id = trips.json()["data"]["trips"][0]["id"]
+                async with server.socket(token) as socket:
+                    await socket.subscribe("t", TRIP_UPDATES, {"id": trip_id})
+                    await _record_when_back(http, token, trip_id)
+                    seen = await socket.next_event("t", "tripUpdates")
+
+                    # When PostgreSQL restarts, and the trip runs later still once it is back
+                    await asyncio.to_thread(pg.stop, "fast")
+                    await asyncio.to_thread(pg.start)
+                    await _record_when_back(http, token, trip_id)
+
+                    # Then the subscriber gets the new event: on its subscription, or, if the
+                    # server ended it, by subscribing again after the last cursor it saw
+                    try:
+                        missed = await socket.next_event("t", "tripUpdates")
+                    except (Closed, AssertionError):
+                        missed = None
+                if missed is None:
+                    async with server.socket(token) as again:
+                        await again.subscribe(
+                            "t", TRIP_UPDATES, {"id": trip_id, "after": seen["cursor"]}
+                        )
+                        missed = await again.next_event("t", "tripUpdates")
+                assert missed["kind"] == "TRIP_DELAYED"
+                assert from_cursor(missed["cursor"]) > from_cursor(seen["cursor"])
         finally:
             server.stop()

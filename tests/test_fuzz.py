@@ -123,12 +123,7 @@ async def test_generated_queries_and_mutations_never_make_the_server_fail(
     assert not failures, f"{len(failures)} failures:\n\n" + "\n\n".join(failures[:10])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by this fuzzing: services/network.py trips() passes the code to a filter on a "
-    "16-character field, and Tortoise's ValidationError is masked as INTERNAL; remove this mark "
-    "once it answers like an unknown route",
-)
+# Found by this fuzzing: an over-long route code used to reach a Tortoise filter and fail.
 async def test_trips_of_an_overlong_route_code_is_not_an_internal_error(client: Any) -> None:
     # Given no route with such a code (none can have it: codes are at most 16 characters)
     # When the trips of a date are asked for with it

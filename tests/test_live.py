@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from tortoise.transactions import in_transaction
 
+import builders_orders
+import builders_produce
 from builders import token_for
 from builders_live import (
     MY_UPDATES,
@@ -33,7 +35,7 @@ from cungoods.config import Settings
 from cungoods.events import outbox
 from cungoods.models import Event, EventTopic
 from cungoods.models.enums import OrderStatus, PurchaseStatus, Role
-from cungoods.services import trips
+from cungoods.services import orders, purchases, trips
 from cungoods.services.auth import Viewer
 
 
@@ -147,7 +149,7 @@ async def test_a_purchase_is_followed_from_purchase_to_collection(settings: Sett
         # And the purchase's own stream, from the first event's cursor, replays the rest
         async with live.socket(token_for(farmer)) as again:
             variables = {"id": gid("ProducePurchase", purchase.id), "after": seen["f"][0]["cursor"]}
-            await again.follow("p", PURCHASE_UPDATES, variables)
+            await again.subscribe("p", PURCHASE_UPDATES, variables)
             replayed = await again.events("p", "purchaseUpdates", 4)
         assert [e["id"] for e in replayed] == [e["id"] for e in seen["f"][1:]]
 
@@ -169,7 +171,7 @@ async def test_a_subscriber_that_drops_and_resumes_misses_nothing_and_gets_nothi
 
         # and the subscriber comes back with its last cursor
         async with live.socket(watcher) as socket:
-            await socket.follow(
+            await socket.subscribe(
                 "t", TRIP_UPDATES, {"id": line.trip_gid, "after": before[-1]["cursor"]}
             )
             missed = await socket.events("t", "tripUpdates", 3)
@@ -443,3 +445,58 @@ async def test_subscribers_with_the_same_scalar_selection_share_one_execution_pe
         assert await e.next_event("t", "tripUpdates") == {"kind": "TRIP_ARRIVED", "stopSeq": 1}
     # and the three identical scalar selections were executed once, the others once each
     assert sorted(executions) == ["tripUpdates"] * 3
+
+
+async def test_the_real_use_cases_reach_subscribers_from_placement_to_pickup_and_collection(
+    settings: Settings,
+) -> None:
+    # Given a shop (a sale window open for tomorrow's bus), a villager at station 2 and a city
+    # buyer of a farmer's produce at station 1, both following their own updates
+    shop = await builders_orders.make_shop(stations=2)
+    villager = shop.buyer
+    leader = await builders_orders.make_leader(shop.station(2))
+    farmer = await builders_produce.make_farmer(shop.station(1))
+    city_buyer = await builders_produce.make_buyer()
+    listing = await builders_produce.make_listing(farmer, ready_from=shop.trip.service_date)
+    driver, dispatcher = token_for(shop.net.driver), Viewer.of(shop.dispatcher)
+    trip_gid = gid("Trip", shop.trip.id)
+    async with (
+        live_server(settings) as live,
+        live.socket(token_for(villager)) as villager_socket,
+        live.socket(token_for(city_buyer)) as buyer_socket,
+    ):
+        await villager_socket.follow("v", MY_UPDATES)
+        await buyer_socket.follow("b", MY_UPDATES)
+
+        # When the villager orders and the farmer's produce is bought for the same bus
+        order = await builders_orders.place(shop, buyer=villager, station=2)
+        purchase = await purchases.buy_produce(
+            viewer=Viewer.of(city_buyer), listing_id=listing.id, quantity=10, idempotency_key=None
+        )
+        assert purchase.trip_id == order.trip_id == shop.trip.id
+        # ordering closes, the farmer hands over, the bus runs its route
+        builders_orders.after_cutoff()
+        await orders.run_cutoff(viewer=dispatcher, service_date=shop.trip.service_date)
+        await purchases.confirm_handover(
+            viewer=Viewer.of(await builders_produce.make_leader(shop.station(1))),
+            purchase_id=purchase.id,
+            quantity=10,
+        )
+        await run_trip(live, driver, trip_gid, ("DEPARTED", 0), ("ARRIVED", 1), ("LEFT", 1))
+        await run_trip(live, driver, trip_gid, ("ARRIVED", 2))
+        # the villager picks her order up, the bus reaches the hub, the buyer collects
+        await orders.confirm_pickup(
+            viewer=Viewer.of(leader), order_id=order.id, pickup_code=order.pickup_code
+        )
+        await run_trip(live, driver, trip_gid, ("LEFT", 2), ("ARRIVED", 3))
+        await purchases.confirm_collection(
+            viewer=dispatcher, purchase_id=purchase.id, collect_code=purchase.collect_code
+        )
+
+        # Then each sees every status change of theirs, in order
+        order_statuses = ["PLACED", "CONFIRMED", "IN_TRANSIT", "AT_STATION", "PICKED_UP"]
+        seen = await villager_socket.events("v", "myUpdates", 5)
+        assert [e["status"] for e in seen] == order_statuses
+        purchase_statuses = ["RESERVED", "HANDED_OVER", "IN_TRANSIT", "AT_HUB", "COLLECTED"]
+        seen = await buyer_socket.events("b", "myUpdates", 5)
+        assert [e["status"] for e in seen] == purchase_statuses

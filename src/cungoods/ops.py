@@ -24,7 +24,7 @@ async def metrics_endpoint(request: Request) -> Response:
 async def readyz(request: Request) -> JSONResponse:
     """Ready when the database answers and, where the process has an event listener, it is
     connected; 503 otherwise, so a load balancer sends traffic elsewhere meanwhile."""
-    database = await _database_answers()
+    database = await database_answers()
     listener = listener_connected(getattr(request.app.state, "broker", None))
     ready = database and listener is not False
     report: dict[str, Any] = {"ready": ready, "database": database}
@@ -33,7 +33,7 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(report, status_code=200 if ready else 503)
 
 
-async def _database_answers() -> bool:
+async def database_answers() -> bool:
     try:
         await asyncio.wait_for(
             connections.get("default").execute_query("SELECT 1"), DATABASE_TIMEOUT_SECONDS

@@ -1,11 +1,12 @@
 """Keyed mutations (placeOrder, buyProduce, acceptOffer): the same key with the same input
 returns the first result, the same key with other input is an error.
 
-The key row is claimed first thing inside the use case's transaction. On PostgreSQL a second
-transaction inserting the same (user, operation, key) waits for the first: if that commits, the
-insert fails and the caller reads the stored result; if it rolls back (say NO_CAPACITY), the
-second goes ahead and does the work itself. So of any number of concurrent retries exactly one
-does the work, and a failed attempt leaves nothing that blocks a retry.
+The key is looked up (a retry of a finished request ends there) and else claimed, first thing
+inside the use case's transaction. On PostgreSQL a second transaction inserting the same (user,
+operation, key) waits for the first: if that commits, the insert fails and the caller reads the
+stored result; if it rolls back (say NO_CAPACITY), the second goes ahead and does the work itself.
+So of any number of concurrent retries exactly one does the work, and a failed attempt leaves
+nothing that blocks a retry.
 """
 
 from __future__ import annotations

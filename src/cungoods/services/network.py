@@ -35,8 +35,15 @@ async def stations(
 async def trips(*, service_date: dt.date, route_code: str | None) -> list[Trip]:
     query = Trip.filter(service_date=service_date)
     if route_code is not None:
-        route = await Route.get_or_none(code=route_code)
-        if route is None:
-            raise DomainError(ErrorCode.NOT_FOUND, f"no route {route_code!r}", ["routeCode"])
+        route = await route_by_code(route_code)
         query = query.filter(route_id=route.id)
     return await query.order_by("departs_at", "route_id")
+
+
+async def route_by_code(code: str) -> Route:
+    """The route with this code; NOT_FOUND (not a failed filter) for any other string."""
+    max_length = Route._meta.fields_map["code"].max_length  # type: ignore[attr-defined]
+    route = await Route.get_or_none(code=code) if 0 < len(code) <= max_length else None
+    if route is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"no route {code[:40]!r}", ["routeCode"])
+    return route

@@ -11,6 +11,7 @@ from cungoods.models import Leg, Route, RouteStop, Trip, TripStop
 from cungoods.services import clock
 from cungoods.services.auth import Viewer, require_dispatcher
 from cungoods.services.errors import DomainError, ErrorCode, invalid
+from cungoods.services.network import route_by_code
 
 MAX_SCHEDULE_DAYS = 62
 
@@ -29,9 +30,8 @@ async def ensure_trips(*, route_code: str, start: dt.date, end: dt.date) -> list
         raise invalid("`to` is before `from`", "to")
     if (end - start).days >= MAX_SCHEDULE_DAYS:
         raise invalid(f"schedule at most {MAX_SCHEDULE_DAYS} days at once", "to")
-    route = await Route.get_or_none(code=route_code).prefetch_related("vehicle")
-    if route is None:
-        raise DomainError(ErrorCode.NOT_FOUND, f"no route {route_code!r}", ["routeCode"])
+    route = await route_by_code(route_code)
+    await route.fetch_related("vehicle")
     if route.vehicle is None:
         raise DomainError(ErrorCode.INVALID_STATE, f"route {route_code} has no vehicle")
     stops = await RouteStop.filter(route_id=route.id).order_by("seq")

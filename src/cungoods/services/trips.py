@@ -3,8 +3,9 @@
 A trip runs stop by stop: DEPARTED from the hub (stop 0), then ARRIVED and LEFT at each station
 in order, ARRIVED back at the hub (the last stop), COMPLETED. DELAYED and CANCELLED may come at
 any point before the end. Each event, the status moves it causes and their outbox events commit
-in one transaction; the trip row is locked first, so two reports of the same stop (driver and
-dispatcher at once) apply one after the other and the second is refused.
+in one transaction. The trip row is locked first (as trip changes do, then the orders and the
+purchases, in id order), so two reports of the same stop (driver and dispatcher at once) apply
+one after the other and the second is refused.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from enum import StrEnum
 from tortoise.transactions import in_transaction
 
 from cungoods.events import outbox
-from cungoods.models import Order, ProduceListing, ProducePurchase, Route, Station, Trip, TripStop
+from cungoods.models import ProduceListing, ProducePurchase, Route, Station, Trip, TripStop
 from cungoods.models.enums import OrderStatus, PurchaseStatus, TripStatus
-from cungoods.services import clock
+from cungoods.services import clock, orders
 from cungoods.services.auth import Viewer, require_viewer
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_allowed, not_found
 
@@ -58,7 +59,9 @@ async def record_trip_event(
     if kind is TripEventKind.DELAYED and (minutes is None or not 1 <= minutes <= MAX_DELAY_MINUTES):
         raise invalid(f"a delay is 1 to {MAX_DELAY_MINUTES} minutes", "minutes")
     async with in_transaction():
-        trip = await Trip.filter(id=trip_id).select_for_update().first()
+        # FOR NO KEY UPDATE: orders and purchases being booked on the trip meanwhile only
+        # check their foreign key to it, and need not wait for us.
+        trip = await Trip.filter(id=trip_id).select_for_update(no_key=True).first()
         if trip is None:
             raise not_found("trip", "tripId")
         if not (signed_in.is_dispatcher or trip.driver_id == signed_in.id):
@@ -141,11 +144,10 @@ class _Run:
         await self._record(TripEventKind.DEPARTED, f"{self.route_code} left the hub", hub)
         # What the cutoff confirmed (and the hub loaded) is on board now. Orders still PLACED
         # were never confirmed, so they are not on the bus and stay as they are.
-        await _move_orders(
-            self.trip.id,
-            station_id=None,
-            moving=(OrderStatus.CONFIRMED, OrderStatus.LOADED),
-            to=OrderStatus.IN_TRANSIT,
+        await orders.advance_trip_orders(
+            trip_id=self.trip.id,
+            from_statuses=(OrderStatus.CONFIRMED, OrderStatus.LOADED),
+            to_status=OrderStatus.IN_TRANSIT,
             stop_seq=0,
             message=f"on the bus ({self.route_code})",
         )
@@ -161,11 +163,11 @@ class _Run:
         place = await self._place(stop)
         await self._record(TripEventKind.ARRIVED, f"{self.route_code} arrived at {place}", stop)
         if stop.station_id is not None:
-            await _move_orders(
-                self.trip.id,
+            await orders.advance_trip_orders(
+                trip_id=self.trip.id,
+                from_statuses=(OrderStatus.IN_TRANSIT,),
+                to_status=OrderStatus.AT_STATION,
                 station_id=stop.station_id,
-                moving=(OrderStatus.IN_TRANSIT,),
-                to=OrderStatus.AT_STATION,
                 stop_seq=seq,
                 message=f"arrived at {place}: ready for pickup",
             )
@@ -235,30 +237,6 @@ class _Run:
         await self._record(TripEventKind.CANCELLED, message, None)
 
 
-async def _move_orders(
-    trip_id: int,
-    *,
-    station_id: int | None,
-    moving: tuple[OrderStatus, ...],
-    to: OrderStatus,
-    stop_seq: int,
-    message: str,
-) -> None:
-    """Move the trip's orders (at one station, or all) in `moving` to `to`: one UPDATE for all,
-    one outbox event each. The rows are locked in id order first, so a concurrent change of one
-    of them cannot slip between reading and updating."""
-    query = Order.filter(trip_id=trip_id, status__in=[status.value for status in moving])
-    if station_id is not None:
-        query = query.filter(station_id=station_id)
-    orders = await query.order_by("id").select_for_update()
-    if not orders:
-        return
-    await Order.filter(id__in=[order.id for order in orders]).update(status=to)
-    for order in orders:
-        order.status = to
-        await outbox.record_order_status(order, message=message, stop_seq=stop_seq)
-
-
 async def _move_purchases(
     trip_id: int,
     *,
@@ -268,7 +246,10 @@ async def _move_purchases(
     stop_seq: int,
     message: str,
 ) -> None:
-    """As `_move_orders`, for produce purchases (whose events also reach the farmer)."""
+    """Move the trip's purchases (at one station, or all) in `moving` to `to`: one UPDATE for
+    all, one outbox event each (reaching the buyer and the farmer). The rows are locked in id
+    order first, so a concurrent change of one of them cannot slip between reading and updating
+    (orders move the same way, by orders.advance_trip_orders)."""
     query = ProducePurchase.filter(trip_id=trip_id, status__in=[status.value for status in moving])
     if station_id is not None:
         query = query.filter(station_id=station_id)
