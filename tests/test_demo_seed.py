@@ -12,8 +12,16 @@ from cungoods.models import Hub, Leg, Route, RouteStop, Station, Trip, TripStop,
 from cungoods.seed.demo import seed_demo
 from cungoods.services import clock
 
-ROUTES = "{ routes { code vehicle { plate capacity { weightG } } stops { station { name township } } } }"
-LOGIN = "mutation($p: String!) { login(input: {phone: $p, password: \"demo-pass\"}) { user { roles station { code } } errors { code } } }"
+ROUTES = """
+{ routes { code vehicle { plate capacity { weightG } } stops { station { name township } } } }
+"""
+LOGIN = """
+mutation($p: String!) {
+  login(input: {phone: $p, password: "demo-pass"}) {
+    user { roles station { code } } errors { code }
+  }
+}
+"""
 
 
 async def _counts() -> dict[str, int]:
@@ -23,7 +31,9 @@ async def _counts() -> dict[str, int]:
     }
 
 
-async def test_the_demo_county_has_six_routes_through_150_stations(client: httpx.AsyncClient) -> None:
+async def test_the_demo_county_has_six_routes_through_150_stations(
+    client: httpx.AsyncClient,
+) -> None:
     await seed_demo()
 
     routes = (await gql(client, ROUTES))["data"]["routes"]

@@ -184,7 +184,6 @@ class ConfirmCollectionInput:
 # --- what the inputs mean to the services ---------------------------------------------------
 
 
-
 def listing_values(input: CreateListingInput) -> listings.ListingFields:
     """A new listing's fields."""
     return listings.ListingFields(
