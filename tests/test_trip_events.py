@@ -26,6 +26,7 @@ from cungoods.models import Event, EventTopic, Leg, Order, ProducePurchase, Trip
 from cungoods.models.enums import OrderStatus, PurchaseStatus, Role, TripStatus
 from cungoods.services import trips
 from cungoods.services.auth import Viewer
+from cungoods.services.capacity import invariant_violations
 from cungoods.services.errors import DomainError, ErrorCode
 
 
@@ -310,31 +311,30 @@ async def test_a_delay_before_departure_moves_every_stop(client: httpx.AsyncClie
     ] * 4
 
 
-async def test_cancelling_a_trip_marks_it_and_moves_nothing_on_board(
+async def test_cancelling_a_trip_gives_back_what_no_other_trip_can_take(
     client: httpx.AsyncClient,
 ) -> None:
-    # Given a trip with a confirmed order and produce reserved on it
+    # Given the only trip of a route, with a confirmed order and produce reserved on it
     line = await make_line(stations=2)
     buyer = await make_user(Role.BUYER)
     farmer = await make_user(Role.FARMER, station=line.station(1))
     order = await place_order(line, 1, buyer, status=OrderStatus.CONFIRMED)
     purchase = await buy_produce(line, 1, buyer, farmer)
-    legs_before = await Leg.filter(trip_id=line.trip.id).order_by("seq").values_list("used_g")
 
     # When a dispatcher cancels it
     payload = await record(client, token_for(line.dispatcher), line, "CANCELLED", note="车辆故障")
 
-    # Then the trip is cancelled and its followers are told; what is booked on it stays as it is
-    # (moving it to another trip is another use case) and takes no more events
+    # Then the trip is cancelled and its followers are told; with no later trip to move to,
+    # the order and the purchase are cancelled and the bus's room is given back
     assert payload["errors"] == []
     assert payload["trip"]["status"] == "CANCELLED"
-    assert await statuses(Order, order) == ["CONFIRMED"]
-    assert await statuses(ProducePurchase, purchase) == ["RESERVED"]
-    assert await Leg.filter(trip_id=line.trip.id).order_by("seq").values_list("used_g") == (
-        legs_before
-    )
+    assert await statuses(Order, order) == ["CANCELLED"]
+    assert await statuses(ProducePurchase, purchase) == ["CANCELLED"]
+    assert set(await Leg.filter(trip_id=line.trip.id).values_list("used_g", flat=True)) == {0}
+    assert await invariant_violations() == []
     cancelled = await Event.get(kind="TRIP_CANCELLED")
     assert cancelled.message == "R1 is cancelled: 车辆故障"
+    assert await Event.filter(kind="ORDER_CANCELLED", order_id=order.id).exists()
     assert codes(await record(client, token_for(line.driver), line, "DEPARTED")) == [
         ("INVALID_STATE", None)
     ]

@@ -37,6 +37,8 @@ def serve(
         # JSON log lines (with request id, viewer and operation) from ours and uvicorn's loggers.
         log_config=logging_config(level=settings.log_level, json_format=settings.log_json),
         ws_max_size=settings.max_body_bytes,
+        # Compression about doubles the memory of each open subscription (bench/subscribers.py).
+        ws_per_message_deflate=False,
     )
 
 

@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from cungoods.events import outbox
 from cungoods.models import ProduceListing, ProducePurchase, Route, Station, Trip, TripStop
 from cungoods.models.enums import OrderStatus, PurchaseStatus, TripStatus
-from cungoods.services import clock, orders
+from cungoods.services import clock, orders, trip_changes
 from cungoods.services.auth import Viewer, require_viewer
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_allowed, not_found
 
@@ -83,7 +83,9 @@ class _Run:
         self.now = clock.now()
         self.route_code = ""
 
-    async def apply(self, kind: TripEventKind, *, stop_seq: int | None, minutes: int, note: str):
+    async def apply(
+        self, kind: TripEventKind, *, stop_seq: int | None, minutes: int, note: str
+    ) -> None:
         route = await Route.get(id=self.trip.route_id)
         self.route_code = route.code
         if kind is TripEventKind.DEPARTED:
@@ -229,12 +231,12 @@ class _Run:
         await self._record(TripEventKind.COMPLETED, f"{self.route_code} completed its run", None)
 
     async def cancelled(self, note: str) -> None:
-        # This only marks the trip and tells its followers. Moving its orders and produce to
-        # another trip (and releasing its capacity) is a use case of its own: nothing on board
-        # changes status here and no capacity is released.
+        # What has not boarded moves to the route's next trip with room (or is cancelled with
+        # its stock given back), in this same transaction: the trip row is already locked.
         await self._set_trip_status(TripStatus.CANCELLED)
         message = f"{self.route_code} is cancelled" + (f": {note}" if note else "")
         await self._record(TripEventKind.CANCELLED, message, None)
+        await trip_changes.move_off_cancelled_trip(trip_id=self.trip.id, reason=note)
 
 
 async def _move_purchases(
