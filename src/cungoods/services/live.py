@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from cungoods.events.outbox import topics_of
 from cungoods.models import Order, ProduceListing, ProducePurchase, Station, Trip
+from cungoods.services import orders, purchases
 from cungoods.services.auth import Viewer, require_viewer
 from cungoods.services.errors import not_allowed, not_found
 
@@ -25,11 +26,7 @@ async def order_topic(*, viewer: Viewer | None, order_id: int) -> str:
     order = await Order.get_or_none(id=order_id).only("id", "buyer_id", "station_id")
     if order is None:
         raise not_found("order", "orderId")
-    if not (
-        signed_in.id == order.buyer_id
-        or signed_in.leads(order.station_id)
-        or signed_in.is_dispatcher
-    ):
+    if not orders.can_see(signed_in, order):
         raise not_allowed("only the buyer, the station's leader or a dispatcher may follow it")
     return topics_of(order_id=order_id)[0]
 
@@ -42,13 +39,13 @@ async def purchase_topic(*, viewer: Viewer | None, purchase_id: int) -> str:
     )
     if purchase is None:
         raise not_found("purchase", "purchaseId")
-    allowed = (
-        signed_in.id == purchase.buyer_id
-        or signed_in.leads(purchase.station_id)
-        or signed_in.is_dispatcher
-        or await ProduceListing.exists(id=purchase.listing_id, farmer_id=signed_in.id)
-    )
-    if not allowed:
+    listing = await ProduceListing.get(id=purchase.listing_id).only("id", "farmer_id")
+    if not purchases.may_see_purchase(
+        signed_in,
+        buyer_id=purchase.buyer_id,
+        farmer_id=listing.farmer_id,
+        station_id=purchase.station_id,
+    ):
         raise not_allowed(
             "only the buyer, the farmer, the station's leader or a dispatcher may follow it"
         )
