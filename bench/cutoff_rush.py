@@ -46,6 +46,7 @@ from place_order import (  # noqa: E402  (a sibling script, not a package)
     free_port,
     global_id,
     order_requests,
+    place_order_variables,
     start_server,
     wait_until_up,
 )
@@ -98,17 +99,7 @@ async def rush(fixture: Fixture, port: int, clients: int, seconds: float, seed: 
         try:
             while time.perf_counter() < stop_at:
                 request = next_request()
-                variables = {
-                    "input": {
-                        "stationId": fixture.stations[request.station][1],
-                        "serviceDate": fixture.service_date.isoformat(),
-                        "lines": [
-                            {"saleItemId": fixture.items[i].global_id, "quantity": q}
-                            for i, q in request.lines
-                        ],
-                        "idempotencyKey": request.key,
-                    }
-                }
+                variables = place_order_variables(fixture, request)
                 began = time.perf_counter()
                 status, body = await connection.post_json(
                     "/graphql",

@@ -139,6 +139,20 @@ def order_requests(fixture: Fixture, client: int, seed: int) -> Callable[[], Ord
     return next_request
 
 
+def place_order_variables(fixture: Fixture, request: OrderRequest) -> dict[str, object]:
+    """The placeOrder variables the mini-program would send for `request`."""
+    return {
+        "input": {
+            "stationId": fixture.stations[request.station][1],
+            "serviceDate": fixture.service_date.isoformat(),
+            "lines": [
+                {"saleItemId": fixture.items[i].global_id, "quantity": q} for i, q in request.lines
+            ],
+            "idempotencyKey": request.key,
+        }
+    }
+
+
 # --- measuring --------------------------------------------------------------------------------
 
 
@@ -281,17 +295,7 @@ async def run_api(fixture: Fixture, args: argparse.Namespace, url: str) -> Resul
             try:
                 while running():
                     request = next_request()
-                    variables = {
-                        "input": {
-                            "stationId": fixture.stations[request.station][1],
-                            "serviceDate": fixture.service_date.isoformat(),
-                            "lines": [
-                                {"saleItemId": fixture.items[i].global_id, "quantity": q}
-                                for i, q in request.lines
-                            ],
-                            "idempotencyKey": request.key,
-                        }
-                    }
+                    variables = place_order_variables(fixture, request)
                     began = time.perf_counter()
                     status, body = await connection.post_json(
                         "/graphql",
