@@ -51,7 +51,7 @@ from place_order import (  # noqa: E402  (a sibling script, not a package)
     wait_until_up,
 )
 
-from cungoods import db  # noqa: E402
+from cungoods.db import setup as db  # noqa: E402
 from cungoods.models import OrderLine, SaleItem, Station, User  # noqa: E402
 from cungoods.models.enums import OrderStatus, Role  # noqa: E402
 from cungoods.seed.catalog import seed_catalog  # noqa: E402

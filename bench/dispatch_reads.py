@@ -59,8 +59,8 @@ from place_order import (  # noqa: E402  (the shared load-generation helpers of 
     wait_until_up,
 )
 
-from cungoods import db  # noqa: E402
 from cungoods.api.ids import to_global_id  # noqa: E402
+from cungoods.db import setup as db  # noqa: E402
 from cungoods.models import (  # noqa: E402
     Leg,
     ProduceListing,

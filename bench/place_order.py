@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from cungoods import db
+from cungoods.db import setup as db
 from cungoods.models import Leg, Product, SaleItem, Station, User
 from cungoods.models.enums import Role
 from cungoods.seed.catalog import seed_catalog

@@ -147,8 +147,8 @@ async def prepare(sqlite: bool, workdir: Path) -> Setup:
     """A scratch database with one route, today's trip, its driver and a watcher."""
     import asyncpg
 
-    from cungoods import db
     from cungoods.api.ids import to_global_id
+    from cungoods.db import setup as db
     from cungoods.models import Hub, Route, RouteStop, Station, User, Vehicle
     from cungoods.models.enums import Role
     from cungoods.services import clock
@@ -286,8 +286,8 @@ async def run_round(
 ) -> dict[str, Any]:
     import httpx
 
-    from cungoods import db
     from cungoods.api.ids import to_cursor
+    from cungoods.db import setup as db
     from cungoods.models import Event
 
     async with httpx.AsyncClient(

@@ -21,9 +21,9 @@ import pytest
 from tortoise import Tortoise, connections
 from tortoise.backends.base import executor
 
-from cungoods import db
 from cungoods.app import create_app
 from cungoods.config import Settings
+from cungoods.db import setup as db
 from cungoods.services import clock
 
 PG_ADMIN_URL = os.environ.get("CUNGOODS_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")

@@ -37,9 +37,9 @@ from builders_live import Closed, live_server
 from builders_orders import SERVICE_DATE, after_cutoff, bring_to_station
 from conftest import reset_database
 from cungoods.config import Settings
+from cungoods.devtools.schema_export import sdl
 from cungoods.models import Order, ProducePurchase
 from cungoods.models.enums import PurchaseStatus
-from cungoods.schema_export import sdl
 from cungoods.services import clock
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "authorization.md"

@@ -26,8 +26,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from cungoods.board_routes import board_config
 from cungoods.config import Settings
+from cungoods.web.board_routes import board_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

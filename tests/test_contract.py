@@ -16,8 +16,9 @@ from graphql import (
 )
 from typer.testing import CliRunner
 
-from cungoods import db, schema_export
 from cungoods.cli import app
+from cungoods.db import setup as db
+from cungoods.devtools import schema_export
 
 runner = CliRunner()
 

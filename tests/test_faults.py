@@ -30,8 +30,8 @@ import pytest
 from builders import TEST_SECRET, make_network, make_user, schedule, token_for
 from builders_live import RECORD, TRIP_UPDATES, Closed, ServerProcess, free_port, start_server
 from builders_orders import make_product
-from cungoods import db
 from cungoods.api.ids import from_cursor, to_global_id
+from cungoods.db import setup as db
 from cungoods.models import Order, OrderLine, SaleItem, SaleWindow
 from cungoods.models.enums import OrderStatus, Role
 from cungoods.services import capacity, clock

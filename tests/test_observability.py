@@ -18,8 +18,8 @@ from tortoise.transactions import in_transaction
 from builders import gql, make_network, make_user, schedule, token_for
 from cungoods.app import create_app
 from cungoods.config import Settings
-from cungoods.logs import JsonFormatter
 from cungoods.models.enums import Direction, Role
+from cungoods.observability.logs import JsonFormatter
 from cungoods.services import capacity, network
 from cungoods.services.capacity import Load, NoCapacity
 

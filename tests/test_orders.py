@@ -21,6 +21,7 @@ from builders_orders import (
     used_g,
     viewer,
 )
+from cungoods.jobs.cutoff import CutoffScheduler
 from cungoods.models import (
     Event,
     EventTopic,
@@ -34,7 +35,6 @@ from cungoods.models import (
 from cungoods.models.enums import Direction, OrderStatus, Role, ShipmentState
 from cungoods.services import capacity, orders
 from cungoods.services.capacity import Load
-from cungoods.services.cutoff_scheduler import CutoffScheduler
 from cungoods.services.errors import DomainError, DomainErrors, ErrorCode
 from cungoods.services.orders import LineRequest, OrderNoCapacity
 

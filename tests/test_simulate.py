@@ -6,9 +6,9 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import Progress
 
+from cungoods.devtools.simulate import Plan, report, simulate
 from cungoods.models import Order, ProducePurchase, Trip
 from cungoods.models.enums import OrderStatus, PurchaseStatus, TripStatus
-from cungoods.simulate import Plan, report, simulate
 
 
 async def test_a_simulated_county_keeps_the_capacity_invariant() -> None:

@@ -17,23 +17,26 @@ from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from cungoods import db, logs, ops
 from cungoods.api.context import Context
 from cungoods.api.http_view import GraphQLView
 from cungoods.api.schema import build_schema
 from cungoods.api.throttle import limits_from
 from cungoods.api.websocket import TransportWSHandler
-from cungoods.board_routes import board_routes
 from cungoods.config import Settings
-from cungoods.db_errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
-from cungoods.db_errors import is_database_unavailable
-from cungoods.events.broker import Broker, make_broker
-from cungoods.http_context import RequestContext
-from cungoods.http_limits import BodySizeLimit
+from cungoods.db import setup as db
+from cungoods.db.errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
+from cungoods.db.errors import is_database_unavailable
+from cungoods.events.broker import Broker
+from cungoods.events.factory import make_broker
+from cungoods.jobs.cutoff import CutoffScheduler
+from cungoods.observability import logs
 from cungoods.services import clock
 from cungoods.services.auth import load_viewer
-from cungoods.services.cutoff_scheduler import CutoffScheduler
 from cungoods.services.errors import DomainError
+from cungoods.web import ops
+from cungoods.web.board_routes import board_routes
+from cungoods.web.context import RequestContext
+from cungoods.web.limits import BodySizeLimit
 
 log = logging.getLogger("cungoods")
 

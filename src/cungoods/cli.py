@@ -7,9 +7,10 @@ from pathlib import Path
 
 import typer
 
-from cungoods import db, schema_export
 from cungoods.config import Settings
-from cungoods.logs import logging_config
+from cungoods.db import setup as db
+from cungoods.devtools import schema_export
+from cungoods.observability.logs import logging_config
 
 app = typer.Typer(help="村货 cungoods: the county's two-way rural logistics GraphQL server.")
 
@@ -87,7 +88,7 @@ def simulate(
     pickups and collections, then print the network statistics."""
     from rich.console import Console
 
-    from cungoods.simulate import Plan, run_simulation
+    from cungoods.devtools.simulate import Plan, run_simulation
 
     plan = Plan(
         days=days,

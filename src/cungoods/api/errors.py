@@ -11,9 +11,9 @@ import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from cungoods import metrics
-from cungoods.db_errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, is_database_unavailable
-from cungoods.db_errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
+from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, is_database_unavailable
+from cungoods.db.errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
+from cungoods.observability import metrics
 from cungoods.services.errors import DomainError, DomainErrors
 from cungoods.services.errors import ErrorCode as DomainErrorCode
 

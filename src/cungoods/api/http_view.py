@@ -28,7 +28,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from cungoods.api.context import Context
-from cungoods.db_errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
+from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"

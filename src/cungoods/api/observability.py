@@ -17,7 +17,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from cungoods import logs, metrics
+from cungoods.observability import logs, metrics
 
 log = logging.getLogger("cungoods.graphql")
 

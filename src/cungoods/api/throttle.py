@@ -21,10 +21,10 @@ from strawberry.extensions import FieldExtension
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 from strawberry.types.field import StrawberryField
 
-from cungoods import metrics
 from cungoods.api.context import Context, Info
 from cungoods.api.errors import UserError
 from cungoods.config import Settings
+from cungoods.observability import metrics
 from cungoods.services.errors import ErrorCode
 from cungoods.services.ratelimit import FailureBackoff, Limits, RateLimited, RateLimiter
 

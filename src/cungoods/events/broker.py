@@ -29,8 +29,6 @@ from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
-from cungoods.config import Settings
-from cungoods.events import local
 from cungoods.models import Event
 
 log = logging.getLogger("cungoods.broker")
@@ -286,45 +284,3 @@ class Broker:
 
     async def _on_failure(self, error: Exception) -> None:
         log.warning("%s broker: loading events failed, retrying", self.kind, exc_info=error)
-
-
-class MemoryBroker(Broker):
-    """The embedded default: the outbox wakes it in-process, it reads through the ORM."""
-
-    kind = "memory"
-
-    async def _open(self) -> None:
-        last = await Event.all().order_by("-id").first()
-        self._start_at(last.id if last else 0)
-        local.add_hook(self.poke)
-        self._ready.set()
-
-    async def _close(self) -> None:
-        local.remove_hook(self.poke)
-
-    async def _sync(self) -> None:
-        # One writer at a time: ids commit in order, so whatever is visible is settled.
-        while True:
-            rows = (
-                await Event.filter(id__gt=self._horizon)
-                .order_by("id")
-                .limit(FETCH_BATCH)
-                .prefetch_related("topics")
-            )
-            if not rows:
-                return
-            loaded = [
-                (EventRecord.of(row), tuple(topic.topic for topic in row.topics)) for row in rows
-            ]
-            self._advance(loaded, rows[-1].id)
-            if len(rows) < FETCH_BATCH:
-                return
-
-
-def make_broker(settings: Settings) -> Broker:
-    """The broker for this deployment: in memory on SQLite, LISTEN/NOTIFY on PostgreSQL."""
-    if settings.is_sqlite:
-        return MemoryBroker()
-    from cungoods.events.pg_listener import PgBroker
-
-    return PgBroker(database_url=settings.database_url)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from tortoise import connections
 
+from cungoods.db import sql
 from cungoods.events import local
 from cungoods.models import Event, EventTopic, Order, ProducePurchase
-from cungoods.services import sql
 
 NOTIFY_CHANNEL = "cungoods_events"
 

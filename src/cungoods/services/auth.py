@@ -10,9 +10,9 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from cungoods.db import sql
 from cungoods.models import User
 from cungoods.models.enums import Role
-from cungoods.services import sql
 from cungoods.services.errors import DomainError, ErrorCode, not_allowed
 
 _hasher = PasswordHasher()

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from tortoise import connections
 
-from cungoods import metrics
+from cungoods.db import sql
 from cungoods.models import Leg, Shipment, Trip
 from cungoods.models.enums import Direction, ShipmentState, Temperature, TripStatus
-from cungoods.services import sql
+from cungoods.observability import metrics
 from cungoods.services.errors import DomainError, ErrorCode
 
 OUTLOOK_DAYS = 14

@@ -19,8 +19,8 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from cungoods.db import sql
 from cungoods.models import IdempotencyKey
-from cungoods.services import sql
 from cungoods.services.errors import DomainError, ErrorCode, invalid
 
 MAX_KEY_LENGTH = 100

@@ -24,6 +24,7 @@ from tortoise import connections
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from cungoods.db import sql
 from cungoods.events.outbox import record_order_status
 from cungoods.models import (
     Event,
@@ -38,7 +39,7 @@ from cungoods.models import (
     TripStop,
 )
 from cungoods.models.enums import Direction, OrderStatus, Role, TripStatus
-from cungoods.services import capacity, clock, sql
+from cungoods.services import capacity, clock
 from cungoods.services.auth import Viewer, require_dispatcher, require_role, require_viewer
 from cungoods.services.capacity import Load, NoCapacity
 from cungoods.services.errors import (

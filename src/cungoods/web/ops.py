@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from tortoise import connections
 
-from cungoods import metrics  # noqa: F401  (defines the metrics this endpoint serves)
+from cungoods.observability import metrics  # noqa: F401  (defines the metrics this endpoint serves)
 
-log = logging.getLogger("cungoods.ops")
+log = logging.getLogger("cungoods.web.ops")
 DATABASE_TIMEOUT_SECONDS = 2.0
 
 

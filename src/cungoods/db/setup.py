@@ -49,7 +49,7 @@ def _settings_config() -> dict[str, Any]:
     return tortoise_config(Settings().database_url)
 
 
-# For the `tortoise` CLI (`tortoise -c cungoods.db.TORTOISE_ORM makemigrations`).
+# For the `tortoise` CLI (`tortoise -c cungoods.db.setup.TORTOISE_ORM makemigrations`).
 TORTOISE_ORM = _settings_config()
 
 

@@ -33,8 +33,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cungoods import db
 from cungoods.config import Settings
+from cungoods.db import setup as db
 from cungoods.models import (
     Hub,
     Order,

@@ -13,7 +13,7 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cungoods import logs, metrics
+from cungoods.observability import logs, metrics
 
 log = logging.getLogger("cungoods.http")
 HEADER = "x-request-id"

@@ -7,7 +7,7 @@ from pathlib import Path
 from cungoods.api.schema import build_schema
 from cungoods.config import Settings
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
+SCHEMA_FILE = Path(__file__).resolve().parents[3] / "schema" / "schema.graphql"
 
 
 def sdl() -> str:

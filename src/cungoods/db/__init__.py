@@ -1,0 +1,1 @@
+"""The database: Tortoise set-up, error classification, and the one plain-SQL helper."""

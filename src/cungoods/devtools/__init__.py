@@ -1,0 +1,1 @@
+"""Developer tools: the county simulation and the schema export."""

@@ -1,0 +1,1 @@
+"""Timers: the evening cutoff and every later scheduled job."""
