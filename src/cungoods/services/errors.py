@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
 
@@ -23,13 +24,30 @@ class ErrorCode(StrEnum):
 
 
 class DomainError(Exception):
-    """An expected failure of a use case; `field` is the input path it concerns."""
+    """An expected failure of a use case; `field` is the input path it concerns.
 
-    def __init__(self, code: ErrorCode, message: str, field: Sequence[str] | None = None) -> None:
+    NO_CAPACITY and OUT_OF_STOCK also say, as data (DESIGN.md), what a client needs to offer
+    something else: `leg_seq`, the leg that refused the load; `next_date`, the next service date
+    with room for it (None when there is none within the outlook); `remaining`, the units still
+    in stock."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        field: Sequence[str] | None = None,
+        *,
+        leg_seq: int | None = None,
+        next_date: dt.date | None = None,
+        remaining: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = list(field) if field else None
+        self.leg_seq = leg_seq
+        self.next_date = next_date
+        self.remaining = remaining
 
 
 class DomainErrors(DomainError):
