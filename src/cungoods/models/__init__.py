@@ -4,16 +4,20 @@ from cungoods.models.accounts import User
 from cungoods.models.catalog import Product, SaleItem, SaleWindow
 from cungoods.models.events import Event, EventTopic
 from cungoods.models.idempotency import IdempotencyKey
+from cungoods.models.money import Account, LedgerEntry, LedgerTransaction
 from cungoods.models.network import Hub, Leg, Route, RouteStop, Station, Trip, TripStop, Vehicle
 from cungoods.models.orders import Order, OrderLine
 from cungoods.models.produce import ProduceListing, ProduceOffer, ProducePurchase, ProduceRequest
 from cungoods.models.shipping import Shipment
 
 __all__ = [
+    "Account",
     "Event",
     "EventTopic",
     "Hub",
     "IdempotencyKey",
+    "LedgerEntry",
+    "LedgerTransaction",
     "Leg",
     "Order",
     "OrderLine",

@@ -71,3 +71,31 @@ class PurchaseStatus(StrEnum):
     AT_HUB = "AT_HUB"
     COLLECTED = "COLLECTED"
     CANCELLED = "CANCELLED"
+
+
+class AccountKind(StrEnum):
+    """Whose money an account holds. A balance is what the account holds: a transfer from A to
+    B is -x on A and +x on B, and money that enters or leaves the county's books does so
+    through an outside account (the provider's clearing, the leaders' cash, payouts)."""
+
+    BUYER_WALLET = "BUYER_WALLET"  # a buyer's prepaid balance; never below 0
+    LEADER_COMMISSION = "LEADER_COMMISSION"  # earned by a leader, owed to them until paid out
+    LEADER_CASH = "LEADER_CASH"  # cash a leader took for top-ups: below 0 = owed to the hub
+    FARMER_PAYABLE = "FARMER_PAYABLE"  # owed to a farmer for produce collected, until paid out
+    PLATFORM_REVENUE = "PLATFORM_REVENUE"  # the platform's takings: sales, fees
+    PRODUCE_HELD = "PRODUCE_HELD"  # buyers' money for produce, held until collection
+    PAYMENTS_CLEARING = "PAYMENTS_CLEARING"  # the payment provider: below 0 = it holds our money
+    REFUNDS = "REFUNDS"  # provider refunds sent out, awaiting the provider's confirmation
+    PAYOUTS = "PAYOUTS"  # transfers made to leaders and farmers
+
+
+class LedgerKind(StrEnum):
+    """What a ledger transaction was for."""
+
+    TOP_UP = "TOP_UP"
+    PAYMENT = "PAYMENT"
+    REFUND = "REFUND"
+    COMMISSION = "COMMISSION"
+    COMMISSION_REVERSAL = "COMMISSION_REVERSAL"
+    FARMER_CREDIT = "FARMER_CREDIT"
+    PAYOUT = "PAYOUT"
