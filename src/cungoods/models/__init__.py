@@ -4,7 +4,14 @@ from cungoods.models.accounts import User
 from cungoods.models.catalog import Product, SaleItem, SaleWindow
 from cungoods.models.events import Event, EventTopic
 from cungoods.models.idempotency import IdempotencyKey
-from cungoods.models.money import Account, LedgerEntry, LedgerTransaction
+from cungoods.models.money import (
+    Account,
+    CommissionRate,
+    LedgerEntry,
+    LedgerTransaction,
+    Payment,
+    Statement,
+)
 from cungoods.models.network import Hub, Leg, Route, RouteStop, Station, Trip, TripStop, Vehicle
 from cungoods.models.orders import Order, OrderLine
 from cungoods.models.produce import ProduceListing, ProduceOffer, ProducePurchase, ProduceRequest
@@ -12,6 +19,7 @@ from cungoods.models.shipping import Shipment
 
 __all__ = [
     "Account",
+    "CommissionRate",
     "Event",
     "EventTopic",
     "Hub",
@@ -21,6 +29,7 @@ __all__ = [
     "Leg",
     "Order",
     "OrderLine",
+    "Payment",
     "ProduceListing",
     "ProduceOffer",
     "ProducePurchase",
@@ -32,6 +41,7 @@ __all__ = [
     "SaleWindow",
     "Shipment",
     "Station",
+    "Statement",
     "Trip",
     "TripStop",
     "User",

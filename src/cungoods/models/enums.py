@@ -99,3 +99,33 @@ class LedgerKind(StrEnum):
     COMMISSION_REVERSAL = "COMMISSION_REVERSAL"
     FARMER_CREDIT = "FARMER_CREDIT"
     PAYOUT = "PAYOUT"
+
+
+class PayWith(StrEnum):
+    BALANCE = "BALANCE"  # from the buyer's wallet, in the same transaction as the order
+    PROVIDER = "PROVIDER"  # through the payment provider; the order waits UNPAID meanwhile
+
+
+class PaymentStatus(StrEnum):
+    """Where an order's or a purchase's money stands."""
+
+    UNPAID = "UNPAID"
+    PAID = "PAID"
+    REFUNDED = "REFUNDED"
+    PARTLY_REFUNDED = "PARTLY_REFUNDED"
+
+
+class PaymentKind(StrEnum):
+    CHARGE = "CHARGE"  # the buyer pays through the provider
+    REFUND = "REFUND"  # the provider gives money back to the buyer
+
+
+class PaymentState(StrEnum):
+    PENDING = "PENDING"  # waiting for the provider's signed notification
+    SUCCEEDED = "SUCCEEDED"
+    EXPIRED = "EXPIRED"  # never paid in time: the order was released
+
+
+class StatementParty(StrEnum):
+    LEADER = "LEADER"
+    FARMER = "FARMER"
