@@ -251,7 +251,7 @@ def free_port() -> int:
 def start_server(url: str, port: int, workers: int, log: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "DATABASE_URL": url,
+        "CUNGOODS_DATABASE_URL": url,
         "CUNGOODS_SECRET_KEY": SECRET,
         "CUNGOODS_DEMO": "0",
         "CUNGOODS_ENV": "production",
@@ -320,7 +320,7 @@ async def run_api(fixture: Fixture, args: argparse.Namespace, url: str) -> Resul
 
 # --- the baseline: the same transaction in raw asyncpg ----------------------------------------
 
-# The server's own capacity statements (services/capacity.py): lock the legs, one UPDATE.
+# The server's own capacity statements (services/capacity/ledger.py): lock the legs, one UPDATE.
 RESERVE_LEGS = capacity.ADD_LOAD_SQL + capacity.WITHIN_CAPACITY_SQL
 
 

@@ -248,7 +248,7 @@ def cpu_seconds(pid: int) -> float:
 def start_server(setup: Setup, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "DATABASE_URL": setup.database_url,
+        "CUNGOODS_DATABASE_URL": setup.database_url,
         "CUNGOODS_SECRET_KEY": SECRET,
         "CUNGOODS_DEMO": "0",
         "CUNGOODS_LOG_LEVEL": "WARNING",

@@ -533,7 +533,7 @@ def spawn_server(database_url: str, log_dir: Path) -> ServerProcess:
     log = log_dir / f"server-{port}.log"
     env = {
         **os.environ,
-        "DATABASE_URL": database_url,
+        "CUNGOODS_DATABASE_URL": database_url,
         "CUNGOODS_SECRET_KEY": TEST_SECRET,
         "CUNGOODS_DEMO": "0",
     }

@@ -114,9 +114,9 @@ def settings(backend: str) -> Settings:
     # Mutation rate limits out of the way (concurrency tests send hundreds at once from one
     # viewer); tests/test_limits.py proves the limiter with its own low limits.
     return Settings(
-        DATABASE_URL=backend,
-        CUNGOODS_SECRET_KEY=TEST_SECRET,
-        CUNGOODS_DEMO=False,
+        database_url=backend,
+        secret_key=TEST_SECRET,
+        demo=False,
         rate_limit_viewer_burst=1_000_000,
         rate_limit_address_burst=1_000_000,
     )

@@ -74,13 +74,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`cungoods serve` on a free port: migrates, seeds the demo county, serves /board."""
     workdir = tmp_path_factory.mktemp("board")
     port = _free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("CUNGOODS_") and key != "DATABASE_URL"
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CUNGOODS_")}
     env |= {
-        "DATABASE_URL": f"sqlite://{workdir / 'db.sqlite3'}",
+        "CUNGOODS_DATABASE_URL": f"sqlite://{workdir / 'db.sqlite3'}",
         "CUNGOODS_DEMO": "1",
         "CUNGOODS_LOG_JSON": "false",
         "CUNGOODS_LOG_LEVEL": "WARNING",
@@ -266,7 +262,7 @@ def test_the_board_is_served_with_its_pieces_and_a_demo_hint(server: str) -> Non
 
 
 def test_outside_demo_mode_the_page_offers_no_accounts() -> None:
-    production = Settings(CUNGOODS_ENV="production", CUNGOODS_DEMO=True, CUNGOODS_TZ="UTC")
+    production = Settings(env="production", demo=True, time_zone="UTC")
     assert board_config(production) == {"timeZone": "UTC", "demo": False}
 
 

@@ -379,7 +379,7 @@ async def test_a_subscriber_resumes_from_its_cursor_after_a_postgres_restart(
         # trip who has seen its first event
         seeded = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "cungoods.cli", "seed", "--demo",
-            env={**os.environ, "DATABASE_URL": pg.url, "CUNGOODS_SECRET_KEY": TEST_SECRET},
+            env={**os.environ, "CUNGOODS_DATABASE_URL": pg.url, "CUNGOODS_SECRET_KEY": TEST_SECRET},
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         _, seed_errors = await seeded.communicate()

@@ -69,7 +69,7 @@ def server(tmp_path: Path, backend: str) -> Iterator[str]:
         **os.environ,
         "CUNGOODS_SECRET_KEY": TEST_SECRET,
         "CUNGOODS_DEMO": "0",
-        "DATABASE_URL": f"sqlite://{tmp_path / 'audit.sqlite3'}",
+        "CUNGOODS_DATABASE_URL": f"sqlite://{tmp_path / 'audit.sqlite3'}",
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "cungoods.app:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]

@@ -12,11 +12,11 @@ import pytest
 from graphql import get_named_type, parse
 
 from builders import PASSWORD, gql, make_user, token_for
-from cungoods.api.cost import query_cost
 from cungoods.api.errors import UserError
+from cungoods.api.extensions.cost import query_cost
+from cungoods.api.extensions.throttle import MutationRateLimit, payload_with_errors
 from cungoods.api.ids import to_global_id
 from cungoods.api.schema import build_schema
-from cungoods.api.throttle import MutationRateLimit, payload_with_errors
 from cungoods.app import create_app
 from cungoods.config import Settings
 from cungoods.models import User

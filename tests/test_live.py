@@ -29,7 +29,7 @@ from builders_live import (
     place_order,
     subscription,
 )
-from cungoods.api.fanout import SharedEventExecution
+from cungoods.api.extensions.fanout import SharedEventExecution
 from cungoods.api.ids import to_cursor
 from cungoods.config import Settings
 from cungoods.events import outbox

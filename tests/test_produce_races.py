@@ -1,6 +1,10 @@
 """Races, proven on PostgreSQL (SQLite serialises every writer, so nothing races there):
 buyers for the last kilograms, downstream and upstream reservations for one bus, and retried
-keyed mutations."""
+keyed mutations.
+
+Each race proves its calls overlapped (tests/races.py): a row lock they need is held until as
+many of them as the server's pool allows wait for it inside their transactions, then all go at
+once. A test whose calls happened to run one after another fails."""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from cungoods.services import capacity, purchases, requests
 from cungoods.services.auth import Viewer
 from cungoods.services.capacity import Load
 from cungoods.services.errors import DomainError
+from races import holding, pool_size
 
 pytestmark = pytest.mark.pg_only
 KG = 1000
@@ -46,8 +51,9 @@ async def buyers(count: int) -> list[Viewer]:
 
 
 async def outcomes(calls: list[Awaitable[object]]) -> list[object]:
-    """Run every call at once; each result is what it returned or the DomainError it raised.
-    Anything else (a deadlock, a constraint violation) fails the test."""
+    """Run every call at once (or collect the outcomes of racers already run); each result is
+    what it returned or the DomainError it raised. Anything else (a deadlock, a constraint
+    violation) fails the test."""
     results = await asyncio.gather(*calls, return_exceptions=True)
     unexpected = [
         r for r in results if isinstance(r, BaseException) and not isinstance(r, DomainError)
@@ -70,14 +76,17 @@ async def test_buyers_racing_for_the_last_kilograms_never_get_more_than_there_is
     rng = random.Random(4)
     wants = [rng.randint(1, 3) for _ in crowd]
 
-    results = await outcomes(
-        [
+    # Every buyer reaches the conditional update of the listing's stock (locked here) and waits
+    # there; then they all go at once.
+    async with holding(ProduceListing, id=listing.id) as race:
+        racers = race.start(
             purchases.buy_produce(
                 viewer=buyer, listing_id=listing.id, quantity=want, idempotency_key=None
             )
             for buyer, want in zip(crowd, wants, strict=True)
-        ]
-    )
+        )
+        await race.blocked(min(len(crowd), pool_size()))
+    results = await outcomes(racers)
 
     # Then what was sold is exactly what the purchases hold, never more than the 10 left; the
     # rest were told it is out of stock; every purchase has its reservation.
@@ -128,9 +137,19 @@ async def test_orders_and_produce_racing_for_one_bus_never_overfill_a_leg() -> N
         )
         for buyer in crowd
     ]
-    rng.shuffle(calls)
+    # Half of each kind first (as many as the pool holds), shuffled, then the other half.
+    first, second = calls[:20] + calls[40:60], calls[20:40] + calls[60:]
+    rng.shuffle(first)
+    rng.shuffle(second)
 
-    results = await outcomes(calls)
+    # With the bus's legs locked, the first half waits for them inside their transactions
+    # (purchases of one listing behind the first one's stock): 20 downstream and 20 upstream
+    # reservations at once, the second half queueing for a connection; then all go at once.
+    async with holding(Leg, trip_id=trip.id) as race:
+        racers = race.start(first)
+        await race.blocked(min(len(first), pool_size()))
+        racers += race.start(second)
+    results = await outcomes(racers)
 
     # Then no leg carries more than the bus holds, each leg's usage is exactly the live
     # shipments over it, and every refusal was for capacity.
@@ -154,14 +173,17 @@ async def test_fifty_retries_of_one_buy_make_one_purchase() -> None:
     listing = await make_listing(await make_farmer(net.stations[0]), quantity=100)
     (buyer,) = await buyers(1)
 
-    results = await outcomes(
-        [
+    # The first retry claims the key and waits for the listing's stock (locked here), the
+    # others for its claim of the key; then they all go at once.
+    async with holding(ProduceListing, id=listing.id) as race:
+        racers = race.start(
             purchases.buy_produce(
                 viewer=buyer, listing_id=listing.id, quantity=7, idempotency_key="retry-me"
             )
             for _ in range(50)
-        ]
-    )
+        )
+        await race.blocked(min(50, pool_size()))
+    results = await outcomes(racers)
 
     assert {r.id for r in results if isinstance(r, ProducePurchase)} == {
         (await ProducePurchase.get()).id
@@ -204,12 +226,15 @@ async def _request_with_offers(quantity: int, offers: int, each: int) -> tuple[V
 async def test_fifty_retries_of_one_acceptance_make_one_purchase() -> None:
     buyer, (offer_id,) = await _request_with_offers(quantity=100, offers=1, each=100)
 
-    results = await outcomes(
-        [
+    # The first retry claims the key and waits for the request (locked here), the others for
+    # its claim of the key; then they all go at once.
+    async with holding(ProduceRequest, id=(await ProduceRequest.get()).id) as race:
+        racers = race.start(
             requests.accept_offer(viewer=buyer, offer_id=offer_id, idempotency_key="yes-please")
             for _ in range(50)
-        ]
-    )
+        )
+        await race.blocked(min(50, pool_size()))
+    results = await outcomes(racers)
 
     assert len({r.id for r in results if isinstance(r, ProducePurchase)}) == 1
     assert error_codes(results) == Counter()
@@ -223,12 +248,15 @@ async def test_accepting_every_offer_at_once_fills_the_request_and_closes_the_re
     # Given a request for 300 斤 and five offers of 100: the buyer accepts all five at once.
     buyer, offer_ids = await _request_with_offers(quantity=300, offers=5, each=100)
 
-    results = await outcomes(
-        [
+    # Every acceptance reaches the conditional update of the request (locked here) and waits
+    # there; then they all go at once.
+    async with holding(ProduceRequest, id=(await ProduceRequest.get()).id) as race:
+        racers = race.start(
             requests.accept_offer(viewer=buyer, offer_id=offer_id, idempotency_key=None)
             for offer_id in offer_ids
-        ]
-    )
+        )
+        await race.blocked(len(offer_ids))
+    results = await outcomes(racers)
 
     # Then three are bought, the request is met, and the other two are closed.
     assert len([r for r in results if isinstance(r, ProducePurchase)]) == 3

@@ -12,10 +12,11 @@ import httpx
 import pytest
 
 from builders import gql, make_network, make_user, token_for
-from cungoods.models import Leg, Trip, TripStop
+from cungoods.models import Leg, Route, Trip, TripStop
 from cungoods.models.enums import Role
 from cungoods.services import clock
 from cungoods.services.scheduling import MAX_SCHEDULE_DAYS, ensure_trips
+from races import holding
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -300,10 +301,15 @@ async def test_two_dispatchers_scheduling_at_once_make_each_trip_once() -> None:
     monday = next_monday()
     sunday = monday + dt.timedelta(days=6)
 
-    first, second = await asyncio.gather(
-        ensure_trips(route_code="R1", start=monday, end=sunday),
-        ensure_trips(route_code="R1", start=monday, end=sunday),
-    )
+    # With the route's row locked, both find no Monday trip and insert one: the first waits
+    # for the route (the foreign-key check of its trip), the second for the first's trip (the
+    # unique run); then both go on
+    async with holding(Route, code="R1") as race:
+        racers = race.start(
+            ensure_trips(route_code="R1", start=monday, end=sunday) for _ in range(2)
+        )
+        await race.blocked(2)
+    first, second = await asyncio.gather(*racers)
 
     # Then both see the same seven trips, each with its stops and legs once
     assert [t.id for t in first] == [t.id for t in second]

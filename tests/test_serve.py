@@ -26,7 +26,11 @@ def served(tmp_path: Path, backend: str) -> Iterator[str]:
     if not backend.startswith("sqlite"):
         pytest.skip("the embedded default is SQLite")
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CUNGOODS_SECRET_KEY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CUNGOODS_DATABASE_URL", "CUNGOODS_SECRET_KEY")
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "cungoods.cli", "serve", "--port", str(port)],
         cwd=tmp_path,

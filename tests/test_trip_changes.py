@@ -13,7 +13,7 @@ import pytest
 from builders import gql, make_network, schedule, token_for
 from builders_dispatch import NEXT_DAY, Scene, make_scene, small_vehicle
 from builders_orders import SERVICE_DATE, after_cutoff, before_cutoff, sold, viewer
-from builders_produce import gid, load_down
+from builders_produce import gid, load_down, make_listing
 from cungoods.models import (
     Event,
     EventTopic,
@@ -28,6 +28,7 @@ from cungoods.models import (
 from cungoods.models.enums import OrderStatus, PurchaseStatus, ShipmentState, TripStatus
 from cungoods.services import capacity, orders, purchases, trip_changes, trips
 from cungoods.services.errors import DomainError, ErrorCode
+from races import holding
 
 
 async def next_trip(scene: Scene) -> Trip:
@@ -339,7 +340,7 @@ async def test_a_trip_cancelled_while_people_buy_leaves_nothing_on_it() -> None:
     buyer = viewer(scene.shop.buyer)
     listing = scene.listings["P1"]
 
-    async def order() -> object:
+    async def order() -> Order:
         return await orders.place_order(
             viewer=buyer,
             station_id=scene.shop.station(2).id,
@@ -347,22 +348,37 @@ async def test_a_trip_cancelled_while_people_buy_leaves_nothing_on_it() -> None:
             lines=[orders.LineRequest(scene.shop.item("RICE").id, 1)],
         )
 
-    async def produce() -> object:
+    async def produce() -> ProducePurchase:
         return await purchases.buy_produce(
             viewer=buyer, listing_id=listing.id, quantity=1, idempotency_key=None
         )
 
-    # When the dispatcher cancels it in the middle of 30 orders and 30 purchases
-    async def cancel() -> object:
-        await asyncio.sleep(0.02)
+    async def cancel() -> trip_changes.TripChange:
         return await trip_changes.cancel_trip(
             viewer=scene.dispatcher, trip_id=scene.trip.id, reason="暴雪"
         )
 
+    # When 12 orders and 12 purchases are in flight, held inside their transactions by the
+    # trip's legs (locked here; the orders behind the first at the rice's stock, the purchases
+    # behind the first at the listing's), the dispatcher cancels the trip: the cancel locks the
+    # trip and waits for the sale window those orders hold. 6 more orders and 6 more purchases
+    # come while it waits. Then everything goes on at once.
+    async with holding(Leg, trip_id=scene.trip.id) as race:
+        early_orders = race.start(order() for _ in range(12))
+        early_produce = race.start(produce() for _ in range(12))
+        await race.blocked(24)
+        [cancelling] = race.start([cancel()])
+        await race.blocked(24 + 1)
+        late_orders = race.start(order() for _ in range(6))
+        late_produce = race.start(produce() for _ in range(6))
+        await race.blocked(24 + 1 + 12)
+        assert not cancelling.done()
     results = await asyncio.gather(
-        *(order() for _ in range(30)),
-        *(produce() for _ in range(30)),
-        cancel(),
+        *early_orders,
+        *late_orders,
+        *early_produce,
+        *late_produce,
+        cancelling,
         return_exceptions=True,
     )
 
@@ -375,3 +391,60 @@ async def test_a_trip_cancelled_while_people_buy_leaves_nothing_on_it() -> None:
     assert await capacity.invariant_violations() == []
     stranded = await Order.filter(trip_id=scene.trip.id).exclude(status=OrderStatus.CANCELLED)
     assert stranded == []
+    # and the cancel ran after the orders in flight when it began, not before them: they all
+    # went through onto the trip, and the cancel moved (or cancelled) every one of them
+    change = cancelling.result()
+    handled = {o.id for o in change.moved_orders + change.cancelled_orders}
+    assert {task.result().id for task in early_orders} <= handled
+    # and each later order was either refused or moved off the trip too
+    for task in late_orders:
+        assert isinstance(task.exception(), DomainError) or task.result().id in handled
+    # and of the purchases, at least the one holding the listing when the cancel began landed
+    # on the trip and was moved off it; none of them stayed there
+    bought = [r for r in results if isinstance(r, ProducePurchase)]
+    moved_off = {p.id for p in change.moved_purchases + change.cancelled_purchases}
+    assert moved_off & {p.id for p in bought}
+    for purchase in await ProducePurchase.filter(id__in=[p.id for p in bought]):
+        assert purchase.trip_id != scene.trip.id or purchase.status is PurchaseStatus.CANCELLED
+
+
+@pytest.mark.pg_only
+async def test_a_purchase_waiting_for_the_legs_of_a_trip_being_cancelled_does_not_land_on_it(
+    is_postgres: bool,
+) -> None:
+    # A purchase from a new listing takes no lock the cancel holds but the trip's legs: it reads
+    # the trip as bookable, then waits for the legs while the cancel (which holds them) commits.
+    # Once the legs are its, it must see the trip is cancelled and book the next bus instead.
+    scene = await make_scene(days=2)
+    await SaleWindow.filter(id=scene.shop.window.id).update(cutoff_done_at=None)
+    before_cutoff()
+    fresh = await make_listing(
+        scene.farmers[4],
+        scene.shop.station(4),
+        title="新挖的冬笋",
+        ready_from=SERVICE_DATE,
+        ready_until=NEXT_DAY,
+    )
+
+    async with holding(Leg, trip_id=scene.trip.id, seq=4) as race:
+        [cancel] = race.start(
+            [trip_changes.cancel_trip(viewer=scene.dispatcher, trip_id=scene.trip.id, reason="雪")]
+        )
+        await race.blocked(1)  # the cancel holds the trip and waits for its last legs
+        [buy] = race.start(
+            [
+                purchases.buy_produce(
+                    viewer=viewer(scene.shop.buyer),
+                    listing_id=fresh.id,
+                    quantity=1,
+                    idempotency_key=None,
+                )
+            ]
+        )
+        await race.blocked(2)  # the purchase is in flight behind the cancel's leg locks
+
+    assert cancel.result().trip.status == TripStatus.CANCELLED
+    bought = buy.result()
+    assert bought.trip_id != scene.trip.id
+    assert await Shipment.filter(trip_id=scene.trip.id, state=ShipmentState.RESERVED).count() == 0
+    assert await capacity.invariant_violations() == []

@@ -28,6 +28,7 @@ from cungoods.services import trips
 from cungoods.services.auth import Viewer
 from cungoods.services.capacity import invariant_violations
 from cungoods.services.errors import DomainError, ErrorCode
+from races import holding
 
 
 async def record(
@@ -389,7 +390,11 @@ async def test_driver_and_dispatcher_reporting_the_same_arrival_at_once_apply_it
             return error.code.value
         return "OK"
 
-    outcomes = await asyncio.gather(*(arrive(v) for v in (driver, dispatcher) * 4))
+    # (each report waits for the trip's row, locked here, inside its transaction; then all go)
+    async with holding(Trip, id=line.trip.id) as race:
+        racers = race.start(arrive(v) for v in (driver, dispatcher) * 4)
+        await race.blocked(8)
+    outcomes = await asyncio.gather(*racers)
 
     # Then exactly one applies it, the others are told it already happened
     assert sorted(outcomes) == [ErrorCode.INVALID_STATE.value] * 7 + ["OK"]

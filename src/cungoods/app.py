@@ -18,10 +18,10 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from cungoods.api.context import Context
-from cungoods.api.http_view import GraphQLView
+from cungoods.api.extensions.throttle import limits_from
 from cungoods.api.schema import build_schema
-from cungoods.api.throttle import limits_from
-from cungoods.api.websocket import TransportWSHandler
+from cungoods.api.transport.http_view import GraphQLView
+from cungoods.api.transport.websocket import TransportWSHandler
 from cungoods.config import Settings
 from cungoods.db import setup as db
 from cungoods.db.errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
@@ -42,7 +42,7 @@ log = logging.getLogger("cungoods")
 
 
 class GraphQLApp(GraphQLView):
-    # Subscriptions on a socket without a token close it with 4401 (api/websocket.py).
+    # Subscriptions on a socket without a token close it with 4401 (api/transport/websocket.py).
     graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, settings: Settings, broker: Broker | None = None) -> None:

@@ -26,7 +26,9 @@ def serve(
 
     settings = Settings()
     if workers > 1 and settings.is_sqlite:
-        raise typer.BadParameter("several workers need PostgreSQL (DATABASE_URL=postgres://…)")
+        raise typer.BadParameter(
+            "several workers need PostgreSQL (CUNGOODS_DATABASE_URL=postgres://…)"
+        )
     typer.echo(f"cungoods on http://{host}:{port}/graphql  (database: {_safe_url(settings)})")
     uvicorn.run(
         "cungoods.app:create_app",

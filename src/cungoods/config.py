@@ -2,6 +2,12 @@
 
 Everything that differs between a laptop and a county deployment comes from here, so the rest of
 the code takes a `Settings` value and never reads `os.environ` itself.
+
+Every field is read from `CUNGOODS_<FIELD NAME IN CAPITALS>` (`database_url` from
+`CUNGOODS_DATABASE_URL`, `max_query_cost` from `CUNGOODS_MAX_QUERY_COST`); there are no other
+names. Code and tests pass the field names (`Settings(database_url=...)`); anything else is an
+error, so a stale name fails loudly instead of being ignored. The README's settings table lists
+them all (tests/test_settings.py keeps the two in step).
 """
 
 from __future__ import annotations
@@ -11,97 +17,106 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+ENV_PREFIX = "CUNGOODS_"
 DEFAULT_SQLITE_FILE = "cungoods.sqlite3"
 
 
 class Settings(BaseSettings):
-    """Server settings; each field reads the environment variable named beside it."""
+    """Server settings; each field reads `CUNGOODS_<FIELD_NAME>` from the environment."""
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     database_url: str = Field(
         default=f"sqlite://{DEFAULT_SQLITE_FILE}",
-        validation_alias="DATABASE_URL",
         description="sqlite://FILE (embedded default) or postgres://USER@HOST:PORT/DB",
     )
-    secret_key: str | None = Field(default=None, validation_alias="CUNGOODS_SECRET_KEY")
-    time_zone: str = Field(default="Asia/Shanghai", validation_alias="CUNGOODS_TZ")
-    env: str = Field(default="development", validation_alias="CUNGOODS_ENV")
-    token_ttl_seconds: int = Field(default=7 * 24 * 3600, validation_alias="CUNGOODS_TOKEN_TTL")
-    demo: bool = Field(
-        default=True,
-        validation_alias="CUNGOODS_DEMO",
-        description="seed the demo county into an empty database on `serve`",
+    secret_key: str | None = Field(
+        default=None, description="token signing key; required with PostgreSQL"
     )
-    max_page_size: int = 100
-    max_query_depth: int = 12
-    max_aliases: int = 30
-    max_tokens: int = 2000
-    # Abuse limits (issue 7). Rate limits are per process, in memory (services/ratelimit.py).
+    time_zone: str = Field(
+        default="Asia/Shanghai", description="the service time zone (dates, cutoffs, timetables)"
+    )
+    env: str = Field(
+        default="development",
+        description="`production`: no GraphiQL, no introspection or suggestions, no demo seed",
+    )
+    token_ttl_seconds: int = Field(
+        default=7 * 24 * 3600, description="how long a sign-in token is valid"
+    )
+    demo: bool = Field(
+        default=True, description="seed the demo county into an empty database on `serve`"
+    )
+    # Request limits (api/schema.py, api/extensions/cost.py, web/limits.py).
+    max_page_size: int = Field(default=100, description="the largest `first` of a connection")
+    max_query_depth: int = Field(default=12, description="how deep a query may nest")
+    max_aliases: int = Field(default=30, description="aliases in one query")
+    max_tokens: int = Field(default=2000, description="tokens in one query text")
     max_query_cost: int = Field(
-        default=5000,
-        validation_alias=AliasChoices("CUNGOODS_MAX_QUERY_COST", "max_query_cost"),
-        description="the cost budget of one GraphQL request (see api/cost.py)",
+        default=5000, description="the cost budget of one GraphQL request (api/extensions/cost.py)"
     )
     max_body_bytes: int = Field(
         default=256 * 1024,
-        validation_alias=AliasChoices("CUNGOODS_MAX_BODY_BYTES", "max_body_bytes"),
         description="largest HTTP request body (and WebSocket message) accepted",
     )
+    # Abuse limits (issue 7). Rate limits are per process, in memory (services/ratelimit.py).
     rate_limit_viewer_burst: int = Field(
-        default=60,
-        validation_alias=AliasChoices(
-            "CUNGOODS_RATE_LIMIT_VIEWER_BURST", "rate_limit_viewer_burst"
-        ),
-        description="mutations one signed-in user may send at once",
+        default=60, description="mutations one signed-in user may send at once"
     )
     rate_limit_viewer_per_minute: float = Field(
-        default=120,
-        validation_alias=AliasChoices(
-            "CUNGOODS_RATE_LIMIT_VIEWER_PER_MINUTE", "rate_limit_viewer_per_minute"
-        ),
-        description="mutations a minute one signed-in user may sustain",
+        default=120, description="mutations a minute one signed-in user may sustain"
     )
     rate_limit_address_burst: int = Field(
         default=600,
-        validation_alias=AliasChoices(
-            "CUNGOODS_RATE_LIMIT_ADDRESS_BURST", "rate_limit_address_burst"
-        ),
         description="mutations one client address may send at once (carrier NAT shares addresses)",
     )
     rate_limit_address_per_minute: float = Field(
-        default=1200,
-        validation_alias=AliasChoices(
-            "CUNGOODS_RATE_LIMIT_ADDRESS_PER_MINUTE", "rate_limit_address_per_minute"
-        ),
-        description="mutations a minute one client address may sustain",
+        default=1200, description="mutations a minute one client address may sustain"
     )
     login_free_failures: int = Field(
         default=5,
-        validation_alias=AliasChoices("CUNGOODS_LOGIN_FREE_FAILURES", "login_free_failures"),
         description="wrong passwords for one phone before sign-ins for it are slowed down",
     )
     login_lock_seconds: float = Field(
         default=30,
-        validation_alias=AliasChoices("CUNGOODS_LOGIN_LOCK_SECONDS", "login_lock_seconds"),
         description="the first lock-out after too many wrong passwords; doubles with each more",
     )
-    login_lock_max_seconds: float = Field(
-        default=900,
-        validation_alias=AliasChoices("CUNGOODS_LOGIN_LOCK_MAX_SECONDS", "login_lock_max_seconds"),
-        description="the longest lock-out",
+    login_lock_max_seconds: float = Field(default=900, description="the longest lock-out")
+    # Money (issue 12).
+    payment_secret: str | None = Field(
+        default=None,
+        description="shared secret of the payment provider's signed notifications (HMAC-SHA256); "
+        "outside production the sandbox provider's built-in one when unset",
+    )
+    payment_timeout_minutes: int = Field(
+        default=15, description="how long an order or purchase may wait UNPAID before release"
+    )
+    platform_fee_bp: int = Field(
+        default=500, description="the platform's fee on produce sales, in basis points"
+    )
+    collection_fee_bp: int = Field(
+        default=200, description="the leader's fee on produce they take in, in basis points"
+    )
+    # Exposure (issue 16).
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://HOST:PORT/DB: rate limits and login back-off shared by all "
+        "processes; in memory per process when unset",
+    )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="comma-separated addresses of the reverse proxies whose X-Forwarded-For is "
+        "trusted (uvicorn's forwarded-allow-ips); none when empty",
+    )
+    login_hash_concurrency: int = Field(
+        default=2, description="password checks run at once, off the event loop"
     )
     # Observability (issue 7).
-    log_level: str = Field(
-        default="INFO", validation_alias=AliasChoices("CUNGOODS_LOG_LEVEL", "log_level")
-    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR")
     log_json: bool = Field(
-        default=True,
-        validation_alias=AliasChoices("CUNGOODS_LOG_JSON", "log_json"),
-        description="JSON log lines (false: plain text, for a terminal)",
+        default=True, description="JSON log lines (false: plain text, for a terminal)"
     )
 
     @property
@@ -123,7 +138,9 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         if not self.is_sqlite:
-            raise RuntimeError("CUNGOODS_SECRET_KEY must be set when DATABASE_URL is PostgreSQL")
+            raise RuntimeError(
+                "CUNGOODS_SECRET_KEY must be set when CUNGOODS_DATABASE_URL is PostgreSQL"
+            )
         key_file = self._sqlite_dir() / ".cungoods-secret"
         if key_file.exists():
             return key_file.read_text().strip()

@@ -3,13 +3,16 @@ queries, and a mask over everything unexpected."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 
 from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, is_database_unavailable
 from cungoods.db.errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
@@ -19,8 +22,12 @@ from cungoods.services.errors import ErrorCode as DomainErrorCode
 
 log = logging.getLogger("cungoods.errors")
 T = TypeVar("T")
+P = TypeVar("P")
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why an action failed.")
+# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
+# returns it); naming the class, not the call's result, keeps it a type for mypy.
+ErrorCode = DomainErrorCode
+strawberry.enum(ErrorCode, name="ErrorCode", description="Why an action failed.")
 
 
 @strawberry.type(description="An expected failure: a machine code, a message, the input field.")
@@ -30,21 +37,90 @@ class UserError:
     field: list[str] | None = strawberry.field(
         default=None, description="Path of the input field it concerns, if any."
     )
+    leg_seq: int | None = strawberry.field(
+        default=None,
+        description="For NO_CAPACITY: the leg of the trip that refused the load (from stop "
+        "legSeq to legSeq + 1).",
+    )
+    next_date: dt.date | None = strawberry.field(
+        default=None,
+        description="For NO_CAPACITY: the next service date with room for the load (null when "
+        "no date within the outlook has room).",
+    )
+    remaining: int | None = strawberry.field(
+        default=None,
+        description="For OUT_OF_STOCK: the units still in stock; for LIMIT_EXCEEDED: the units "
+        "the buyer may still order.",
+    )
+    shortfall_fen: int | None = strawberry.field(
+        default=None,
+        description="For INSUFFICIENT_FUNDS: how many fen the wallet lacks (top up at least "
+        "this much).",
+    )
 
 
 def user_errors(error: DomainError) -> list[UserError]:
     errors = error.errors if isinstance(error, DomainErrors) else [error]
-    return [UserError(code=e.code, message=e.message, field=e.field) for e in errors]
+    return [
+        UserError(
+            code=e.code,
+            message=e.message,
+            field=e.field,
+            leg_seq=e.leg_seq,
+            next_date=e.next_date,
+            remaining=e.remaining,
+            shortfall_fen=e.shortfall_fen,
+        )
+        for e in errors
+    ]
 
 
-async def attempt(action: Awaitable[T]) -> tuple[T | None, list[UserError]]:
-    """Run a use case for a mutation payload: its result, or the UserErrors it failed with."""
+async def mutation_payload(
+    payload_type: type[P], action: Callable[[], Awaitable[T]], /, **present: Callable[[T], Any]
+) -> P:
+    """A mutation's payload: `action()` (a zero-argument coroutine function: the use case, with
+    the input read inside it, so a malformed id is a UserError too) and, for each result field
+    named, its presenter applied to the result, e.g.
+    `mutation_payload(PlaceOrderPayload, run, order=lambda o: Order.of(o, info))`.
+    When the use case fails the result fields are empty (null, or [] for a list) and `errors`
+    says why."""
     try:
-        return await action, []
+        result = await action()
     except DomainError as error:
         errors = user_errors(error)
         metrics.count_errors((e.code.value for e in errors), source="payload")
-        return None, errors
+    else:
+        make: Callable[..., P] = payload_type
+        return make(**{name: show(result) for name, show in present.items()}, errors=[])
+    failed: P | None = payload_with_errors(payload_type, errors)
+    if failed is None:
+        raise TypeError(f"{payload_type.__name__} has a result field that cannot be empty")
+    return failed
+
+
+def payload_with_errors(payload_type: Any, errors: list[UserError]) -> Any:
+    """An instance of a mutation payload type with `errors` and every other field empty, or None
+    if the type has a field that cannot be empty."""
+    if not has_object_definition(payload_type):
+        return None
+    values: dict[str, Any] = {}
+    for field in payload_type.__strawberry_definition__.fields:
+        if field.base_resolver is not None or field.python_name is None:
+            continue  # computed fields take no constructor argument
+        if field.python_name == "errors":
+            values["errors"] = errors
+        elif isinstance(field.type, StrawberryOptional):
+            values[field.python_name] = None
+        elif isinstance(field.type, StrawberryList):
+            values[field.python_name] = []
+        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            return None
+    if "errors" not in values:
+        return None
+    try:
+        return payload_type(**values)
+    except TypeError:  # e.g. a private attribute without a default
+        return None
 
 
 def _original(error: GraphQLError) -> BaseException | None:

@@ -1,14 +1,16 @@
 """DataLoaders, made fresh for every operation: every relation loads in one query per batch, so
-the number of statements depends on a query's shape, not on how many rows it returns."""
+the number of statements depends on a query's shape, not on how many rows it returns. The batch
+reads themselves are services/reads.py's."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
+
+from cungoods.services import reads
 
 M = TypeVar("M", bound=Model)
 
@@ -23,12 +25,7 @@ class Loaders:
         """`model` rows by primary key (None where missing)."""
         key = ("id", model)
         if key not in self._loaders:
-
-            async def load(ids: Sequence[int]) -> list[M | None]:
-                rows = {row.pk: row for row in await model.filter(id__in=list(ids))}
-                return [rows.get(i) for i in ids]
-
-            self._loaders[key] = DataLoader(load_fn=load)
+            self._loaders[key] = DataLoader(load_fn=partial(reads.rows_by_id, model))
         return self._loaders[key]
 
     def children(
@@ -37,14 +34,7 @@ class Loaders:
         """`model` rows grouped by the foreign key column `parent` (e.g. TripStop by trip_id)."""
         key = ("children", model, parent, order_by)
         if key not in self._loaders:
-
-            async def load(parent_ids: Sequence[int]) -> list[list[M]]:
-                grouped: dict[int, list[M]] = defaultdict(list)
-                rows = await model.filter(**{f"{parent}__in": list(parent_ids)}).order_by(order_by)
-                for row in rows:
-                    grouped[getattr(row, parent)].append(row)
-                return [grouped.get(i, []) for i in parent_ids]
-
+            load = partial(reads.rows_by_parent, model, parent, order_by=order_by)
             self._loaders[key] = DataLoader(load_fn=load)
         return self._loaders[key]
 

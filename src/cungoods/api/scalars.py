@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NewType, TypeVar
 
 import strawberry
 from strawberry.schema.types.base_scalars import DateTimeDefinition
@@ -41,10 +41,34 @@ DateTime: ScalarDefinition = dataclasses.replace(
 )
 
 
-# One definition for every area that carries goods (catalog products, produce listings).
-Temperature = strawberry.enum(
-    DomainTemperature, name="Temperature", description="How goods must be kept on the bus."
+# Money totals, balances and statements can pass 2^31 fen (21 million yuan), GraphQL's Int. They
+# go out as a JSON number, which every client reads exactly up to 2^53 - 1.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _read_long(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("a Long is a JSON integer")
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise ValueError(f"a Long is within ±{MAX_SAFE_INTEGER}")
+    return value
+
+
+Long = strawberry.scalar(
+    NewType("Long", int),
+    name="Long",
+    description="A 64-bit integer for amounts that can pass 2^31 (money totals and balances in "
+    "fen): a JSON integer, exact within ±(2^53 - 1).",
+    serialize=int,
+    parse_value=_read_long,
 )
+
+
+# One definition for every area that carries goods (catalog products, produce listings).
+# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
+# returns it); naming the class, not the call's result, keeps it a type for mypy.
+Temperature = DomainTemperature
+strawberry.enum(Temperature, name="Temperature", description="How goods must be kept on the bus.")
 
 
 @strawberry.type(description="A load: weight in grams, volume in cm³, and chilled weight in grams.")

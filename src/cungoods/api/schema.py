@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from functools import partial
 
 import strawberry
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -17,25 +18,30 @@ from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.tools import merge_types
 
-from cungoods.api.accounts import AccountMutation, AccountQuery
-from cungoods.api.catalog import CatalogMutation, CatalogQuery
+from cungoods.api.accounts.mutations import AccountMutation
+from cungoods.api.accounts.queries import AccountQuery
+from cungoods.api.catalog.mutations import CatalogMutation
+from cungoods.api.catalog.queries import CatalogQuery
 from cungoods.api.context import Context, Info
-from cungoods.api.cost import QueryCostLimiter
-from cungoods.api.dispatch import DispatchMutation, DispatchQuery
+from cungoods.api.dispatch.queries import DispatchQuery
 from cungoods.api.errors import MaskUnexpectedErrors, Schema
-from cungoods.api.fanout import SharedEventExecution
-from cungoods.api.live import LiveSubscription
-from cungoods.api.network import NetworkMutation, NetworkQuery
+from cungoods.api.extensions.cost import QueryCostLimiter
+from cungoods.api.extensions.fanout import SharedEventExecution
+from cungoods.api.extensions.observability import Observability
+from cungoods.api.extensions.production import production_extensions
+from cungoods.api.extensions.throttle import limit_mutations
+from cungoods.api.extensions.validation_cache import DEFAULT_MAXSIZE as DOCUMENT_CACHE_SIZE
+from cungoods.api.extensions.validation_cache import CachedValidation, ValidDocuments
+from cungoods.api.live.subscriptions import LiveSubscription
+from cungoods.api.network.mutations import NetworkMutation
+from cungoods.api.network.queries import NetworkQuery
 from cungoods.api.node import Node, resolve_node
-from cungoods.api.observability import Observability
-from cungoods.api.orders import OrderMutation, OrderQuery
-from cungoods.api.produce import ProduceMutation, ProduceQuery
-from cungoods.api.production import production_extensions
+from cungoods.api.orders.mutations import OrderMutation
+from cungoods.api.orders.queries import OrderQuery
+from cungoods.api.produce.mutations import ProduceMutation
+from cungoods.api.produce.queries import ProduceQuery
 from cungoods.api.scalars import DateTime
-from cungoods.api.throttle import limit_mutations
-from cungoods.api.trips import TripMutation
-from cungoods.api.validation_cache import DEFAULT_MAXSIZE as DOCUMENT_CACHE_SIZE
-from cungoods.api.validation_cache import CachedValidation, ValidDocuments
+from cungoods.api.trips.mutations import TripMutation
 from cungoods.config import Settings
 
 
@@ -72,8 +78,7 @@ MUTATION_TYPES = (
     CatalogMutation,
     OrderMutation,
     ProduceMutation,
-    TripMutation,
-    DispatchMutation,
+    TripMutation,  # recordTripEvent, then the trip changes (swapTripVehicle, cancelTrip)
 )
 SUBSCRIPTION_TYPES = (LiveSubscription,)
 
@@ -82,7 +87,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     query = merge_types("Query", QUERY_TYPES)
     mutation = limit_mutations(merge_types("Mutation", MUTATION_TYPES))
     subscription = merge_types("Subscription", SUBSCRIPTION_TYPES)
-    static_rules = [
+    static_rules: list[type[ASTValidationRule]] = [
         depth_rule(settings.max_query_depth, None),
         aliases_rule(settings.max_aliases),
     ]
@@ -92,7 +97,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=query,
         mutation=mutation,
         subscription=subscription,
-        # One execution per event for selections all its subscribers share (api/fanout.py).
+        # One execution per event for selections all its subscribers share
+        # (api/extensions/fanout.py).
         execution_context_class=SharedEventExecution,
         extensions=[
             Observability,  # first: it sees the errors as the client gets them
@@ -108,7 +114,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             ),
             *production_extensions(settings.production),
             # After every extension that adds validation rules: each query text is parsed and
-            # validated once (api/validation_cache.py).
+            # validated once (api/extensions/validation_cache.py).
             partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
             partial(CachedValidation, valid=ValidDocuments(DOCUMENT_CACHE_SIZE)),
             MaskUnexpectedErrors,

@@ -29,7 +29,8 @@ _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 def connection() -> BaseDBAsyncClient:
     """The current connection: the transaction's inside `in_transaction()`."""
-    return connections.get("default")
+    client: BaseDBAsyncClient = connections.get("default")
+    return client
 
 
 def is_postgres(client: BaseDBAsyncClient | None = None) -> bool:

@@ -24,9 +24,10 @@ import asyncio
 import datetime as dt
 import random
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from rich.console import Console
@@ -101,7 +102,7 @@ class Tally:
     refused: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
     first_failures: list[str] = field(default_factory=list)
-    seconds: Counter[str] = field(default_factory=Counter)  # by phase
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # by phase
 
 
 @dataclass
@@ -217,7 +218,10 @@ class Simulation:
             for number, _ in enumerate(stations, 1)
             for i in range(self.plan.villagers_per_station)
         ]
-        existing = set(await User.filter(phone__in=phones).values_list("phone", flat=True))
+        existing = {
+            str(phone)
+            for phone in await User.filter(phone__in=phones).values_list("phone", flat=True)
+        }
         if len(existing) == len(phones):
             return
         password_hash = hash_password(VILLAGER_PASSWORD)
@@ -379,9 +383,7 @@ class Simulation:
             jobs.append(
                 (
                     "createListing",
-                    lambda farmer=farmer, values=values: listings.create_listing(
-                        viewer=farmer, values=values
-                    ),
+                    partial(listings.create_listing, viewer=farmer, values=values),
                 )
             )
         return jobs
@@ -418,8 +420,12 @@ class Simulation:
             jobs.append(
                 (
                     "buyProduce",
-                    lambda buyer=buyer, listing=listing, quantity=quantity: purchases.buy_produce(
-                        viewer=buyer, listing_id=listing.id, quantity=quantity, idempotency_key=None
+                    partial(
+                        purchases.buy_produce,
+                        viewer=buyer,
+                        listing_id=listing.id,
+                        quantity=quantity,
+                        idempotency_key=None,
                     ),
                 )
             )
@@ -453,8 +459,11 @@ class Simulation:
             jobs.append(
                 (
                     "confirmHandover",
-                    lambda leader=leader, pid=purchase.id, q=quantity: purchases.confirm_handover(
-                        viewer=leader, purchase_id=pid, quantity=q
+                    partial(
+                        purchases.confirm_handover,
+                        viewer=leader,
+                        purchase_id=purchase.id,
+                        quantity=quantity,
                     ),
                 )
             )
@@ -486,7 +495,8 @@ class Simulation:
                 for kind, seq, minutes in events:
                     await self.attempt(
                         f"recordTripEvent {kind}",
-                        lambda kind=kind, seq=seq, minutes=minutes: trips.record_trip_event(
+                        partial(
+                            trips.record_trip_event,
                             viewer=drivers[trip_id] or self.people.dispatcher,
                             trip_id=trip_id,
                             kind=kind,
@@ -508,7 +518,9 @@ class Simulation:
         minute = dt.timedelta(minutes=1)
         late = self.random.randint(0, 3)
         departs = stops[0].planned_at + late * minute
-        events = [(departs, trip.id, "DEPARTED", 0, None)]
+        events: list[tuple[dt.datetime, int, str, int | None, int | None]] = [
+            (departs, trip.id, "DEPARTED", 0, None)
+        ]
         delayed_at = self.random.randint(1, len(stops) - 2) if self.random.random() < 0.25 else None
         previous_left = departs
         for stop in stops[1:]:
@@ -535,8 +547,11 @@ class Simulation:
             jobs.append(
                 (
                     "confirmPickup",
-                    lambda leader=leader, order=order: orders.confirm_pickup(
-                        viewer=leader, order_id=order.id, pickup_code=order.pickup_code
+                    partial(
+                        orders.confirm_pickup,
+                        viewer=leader,
+                        order_id=order.id,
+                        pickup_code=order.pickup_code,
                     ),
                 )
             )
@@ -552,10 +567,11 @@ class Simulation:
             jobs.append(
                 (
                     "confirmCollection",
-                    lambda p=purchase: purchases.confirm_collection(
+                    partial(
+                        purchases.confirm_collection,
                         viewer=self.people.dispatcher,
-                        purchase_id=p.id,
-                        collect_code=p.collect_code,
+                        purchase_id=purchase.id,
+                        collect_code=purchase.collect_code,
                     ),
                 )
             )
@@ -656,7 +672,8 @@ def report(outcome: Outcome, console: Console) -> None:
         console.print(f"[red]Capacity invariant broken on {len(outcome.violations)} legs[/red]")
     else:
         console.print("Capacity invariant holds: every leg's load is its live reservations.")
-    phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in tally.seconds.most_common())
+    slowest = sorted(tally.seconds.items(), key=lambda phase: -phase[1])
+    phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in slowest)
     console.print(
         f"Simulated {outcome.start} – {outcome.end} in {outcome.seconds:.1f} s ({phases})."
     )

@@ -55,7 +55,7 @@ async def record(
 
     The trip topic is open to anyone signed in, so order and purchase events stay off it
     (`trip_topic=False`) while still recording which trip they ride."""
-    # Two statements in plain SQL (services/sql.py): the event, then all its topics at once.
+    # Two statements in plain SQL (db/sql.py): the event, then all its topics at once.
     event = await sql.insert(
         Event,
         kind=kind,

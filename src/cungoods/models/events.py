@@ -26,6 +26,8 @@ class Event(Model):
     class Meta:
         table = "event"
 
+    topics: fields.ReverseRelation[EventTopic]
+
 
 class EventTopic(Model):
     id = fields.BigIntField(primary_key=True)

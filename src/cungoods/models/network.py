@@ -3,11 +3,16 @@ with their stops and the legs between them (where capacity lives)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from cungoods.models.enums import TripStatus
+
+if TYPE_CHECKING:  # accounts imports network (a user's station), so only for the checker
+    from cungoods.models.accounts import User
 
 
 class Hub(Model):
@@ -65,7 +70,7 @@ class Route(Model):
     vehicle: fields.ForeignKeyNullableRelation[Vehicle] = fields.ForeignKeyField(
         "models.Vehicle", related_name="routes", null=True, on_delete=fields.SET_NULL
     )
-    driver: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    driver: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="driven_routes", null=True, on_delete=fields.SET_NULL
     )
     # "HH:MM" in the service time zone; a route may run more than once a day.
@@ -77,6 +82,8 @@ class Route(Model):
     hub_id: int
     vehicle_id: int | None
     driver_id: int | None
+
+    stops: fields.ReverseRelation[RouteStop]
 
     class Meta:
         table = "route"
@@ -113,7 +120,7 @@ class Trip(Model):
     vehicle: fields.ForeignKeyRelation[Vehicle] = fields.ForeignKeyField(
         "models.Vehicle", related_name="trips", on_delete=fields.RESTRICT
     )
-    driver: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    driver: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="trips", null=True, on_delete=fields.SET_NULL
     )
     status = fields.CharEnumField(TripStatus, default=TripStatus.SCHEDULED, max_length=16)
@@ -157,7 +164,7 @@ class Leg(Model):
 
     `used_*` is the total of live shipments spanning the leg: `down_*` is the part going out from
     the hub (up = used - down). Reservations change `used_*` only by conditional UPDATEs (see
-    services/capacity.py): the CHECK constraints are the backstop.
+    services/capacity/ledger.py): the CHECK constraints are the backstop.
     """
 
     id = fields.IntField(primary_key=True)

@@ -7,7 +7,7 @@ from tortoise.models import Model
 
 from cungoods.models.accounts import User
 from cungoods.models.catalog import SaleItem, SaleWindow
-from cungoods.models.enums import OrderStatus
+from cungoods.models.enums import OrderStatus, PaymentStatus, PayWith
 from cungoods.models.network import Station, Trip
 from cungoods.models.shipping import Shipment
 
@@ -33,6 +33,21 @@ class Order(Model):
     )
     status = fields.CharEnumField(OrderStatus, default=OrderStatus.PLACED, max_length=16)
     total_fen = fields.IntField()
+    # The money (issue 12): how it is paid, where it stands, and by when an unpaid one must be
+    # paid before it is released. Rows from before the money existed count as paid.
+    # Database defaults too, so existing rows get them when the columns are added.
+    pay_with = fields.CharEnumField(
+        PayWith, default=PayWith.BALANCE, db_default=PayWith.BALANCE.value, max_length=8
+    )
+    payment_status = fields.CharEnumField(
+        PaymentStatus,
+        default=PaymentStatus.PAID,
+        db_default=PaymentStatus.PAID.value,
+        max_length=16,
+    )
+    paid_fen = fields.IntField(default=0, db_default=0)
+    refunded_fen = fields.IntField(default=0, db_default=0)
+    pay_by = fields.DatetimeField(null=True)
     pickup_code = fields.CharField(max_length=6)
     wrong_code_attempts = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -10,6 +10,8 @@ from cungoods.models.accounts import User
 from cungoods.models.enums import (
     ListingStatus,
     OfferStatus,
+    PaymentStatus,
+    PayWith,
     PurchaseStatus,
     RequestStatus,
     Temperature,
@@ -131,6 +133,21 @@ class ProducePurchase(Model):
     handed_over_quantity = fields.IntField(null=True)
     unit_price_fen = fields.IntField()
     total_fen = fields.IntField()
+    # The money (issue 12): how it is paid, where it stands, and by when an unpaid one must be
+    # paid before it is released. Rows from before the money existed count as paid.
+    # Database defaults too, so existing rows get them when the columns are added.
+    pay_with = fields.CharEnumField(
+        PayWith, default=PayWith.BALANCE, db_default=PayWith.BALANCE.value, max_length=8
+    )
+    payment_status = fields.CharEnumField(
+        PaymentStatus,
+        default=PaymentStatus.PAID,
+        db_default=PaymentStatus.PAID.value,
+        max_length=16,
+    )
+    paid_fen = fields.IntField(default=0, db_default=0)
+    refunded_fen = fields.IntField(default=0, db_default=0)
+    pay_by = fields.DatetimeField(null=True)
     trip: fields.ForeignKeyRelation[Trip] = fields.ForeignKeyField(
         "models.Trip", related_name="produce_purchases", on_delete=fields.RESTRICT
     )

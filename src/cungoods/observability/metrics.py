@@ -1,6 +1,6 @@
 """Prometheus metrics of this process, served at /metrics.
 
-No GraphQL and no web framework here, so any layer may count what it does (services/capacity.py
+No GraphQL and no web framework here, so any layer may count what it does (services/capacity/
 counts reservations, the broker counts events). Every metric lives in the process-wide default
 registry; with several uvicorn workers each worker reports its own numbers, so scrape each
 worker (or run one per container) and sum in Prometheus.
@@ -42,7 +42,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 # The `_created` series double the output and say nothing a scrape's counter reset does not.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 GRAPHQL_REQUESTS = Counter(
     "cungoods_graphql_requests_total",

@@ -81,7 +81,7 @@ class Viewer:
 
 async def load_viewer(*, token: str, secret: str) -> Viewer:
     user_id = read_token(token=token, secret=secret)
-    # Every signed-in request runs this: plain SQL (services/sql.py), read back as the model.
+    # Every signed-in request runs this: plain SQL (db/sql.py), read back as the model.
     rows = await sql.fetch(_USER_SQL, user_id)
     if not rows:
         raise DomainError(ErrorCode.UNAUTHENTICATED, "the account no longer exists")

@@ -21,8 +21,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from tortoise import connections
-
+from cungoods.db import sql
 from cungoods.models import Route, RouteStop, Station
 from cungoods.services.auth import Viewer, require_dispatcher
 from cungoods.services.errors import invalid
@@ -240,17 +239,16 @@ async def network_stats(*, viewer: Viewer | None, start: dt.date, end: dt.date) 
     )
 
 
-async def _query(sql: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    connection = connections.get("default")
-    dialect = connection.capabilities.dialect
-    if dialect == "postgres":
-        text = sql.format(start="$1", end="$2", on_time=ON_TIME["postgres"])
-        values: list[Any] = [start, end]
-    else:
-        text = sql.format(start="?", end="?", on_time=ON_TIME["sqlite"])
-        values = [start.isoformat(), end.isoformat()]
-    rows: list[dict[str, Any]] = await connection.execute_query_dict(text, values)
-    return rows
+async def _query(text: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Run one of the queries above for a date range (db/sql.py translates the placeholders).
+    SQLite compares the stored dates as text, so it is given them as ISO strings."""
+    postgres = sql.is_postgres()
+    statement = text.format(
+        start="$1", end="$2", on_time=ON_TIME["postgres" if postgres else "sqlite"]
+    )
+    if postgres:
+        return await sql.fetch(statement, start, end)
+    return await sql.fetch(statement, start.isoformat(), end.isoformat())
 
 
 def _ratio(part: int, whole: int) -> float:

@@ -30,7 +30,7 @@ class DomainError(Exception):
     NO_CAPACITY and OUT_OF_STOCK also say, as data (DESIGN.md), what a client needs to offer
     something else: `leg_seq`, the leg that refused the load; `next_date`, the next service date
     with room for it (None when there is none within the outlook); `remaining`, the units still
-    in stock."""
+    in stock. INSUFFICIENT_FUNDS says by `shortfall_fen` how much the wallet lacks."""
 
     def __init__(
         self,
@@ -41,6 +41,7 @@ class DomainError(Exception):
         leg_seq: int | None = None,
         next_date: dt.date | None = None,
         remaining: int | None = None,
+        shortfall_fen: int | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -49,6 +50,7 @@ class DomainError(Exception):
         self.leg_seq = leg_seq
         self.next_date = next_date
         self.remaining = remaining
+        self.shortfall_fen = shortfall_fen
 
 
 class DomainErrors(DomainError):

@@ -46,7 +46,7 @@ def request_hash(request: Mapping[str, Any]) -> str:
 
 
 async def _stored(user_id: int, operation: str, key: str, digest: str) -> int | None:
-    # Plain SQL (services/sql.py): this runs on every keyed request.
+    # Plain SQL (db/sql.py): this runs on every keyed request.
     rows = await sql.fetch(STORED_SQL, user_id, operation, key)
     if not rows:
         return None

@@ -11,31 +11,21 @@ import datetime as dt
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from cungoods.events.outbox import record_purchase_status
-from cungoods.models import Leg, ProduceListing, ProducePurchase, RouteStop, Shipment, Trip
-from cungoods.models.enums import Direction, ListingStatus, PurchaseStatus, Role, TripStatus
-from cungoods.services import capacity, clock
+from cungoods.models import ProduceListing, ProducePurchase, RouteStop, Shipment
+from cungoods.models.enums import Direction, ListingStatus, PurchaseStatus, Role
+from cungoods.services import capacity, clock, stock
 from cungoods.services.auth import Viewer, require_dispatcher, require_role, require_viewer
-from cungoods.services.capacity import Load, NoCapacity
+from cungoods.services.capacity import Load, NoCapacity, Ride, Way
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_allowed, not_found
 from cungoods.services.idempotency import run_once
 from cungoods.services.pagination import Page, page
 
 CODE_DIGITS = 6
-
-
-@dataclass(frozen=True)
-class Ride:
-    """Where a purchase rides: the trip, the stop it boards at, and its reservation."""
-
-    trip_id: int
-    stop_seq: int
-    shipment: Shipment
 
 
 # --- who may see what ------------------------------------------------------------------------
@@ -95,13 +85,17 @@ async def buy_produce(
         )
         return purchase.id
 
-    purchase_id = await run_once(
-        user_id=buyer.id,
-        operation="buyProduce",
-        key=idempotency_key,
-        request={"listingId": listing_id, "quantity": quantity},
-        work=work,
-    )
+    try:
+        purchase_id = await run_once(
+            user_id=buyer.id,
+            operation="buyProduce",
+            key=idempotency_key,
+            request={"listingId": listing_id, "quantity": quantity},
+            work=work,
+        )
+    except NoCapacity as refused:
+        # After the rollback, as for orders: the search for another date holds no locks.
+        raise await capacity.with_next_date(refused) from None
     return await ProducePurchase.get(id=purchase_id)
 
 
@@ -128,7 +122,8 @@ async def place_purchase(
 ) -> ProducePurchase:
     """Inside the caller's transaction: take the stock, reserve the ride, store the purchase and
     write its event. Raises (and leaves the rollback to the caller) when any step refuses."""
-    await take_stock(listing=listing, quantity=quantity)
+    want = stock.Want(id=listing.id, quantity=quantity, field=("quantity",), unit=listing.unit)
+    await stock.take(stock.LISTINGS, [want])
     ride = await reserve_ride(listing=listing, quantity=quantity, earliest=earliest)
     purchase = await ProducePurchase.create(
         # A unique placeholder until the id is known: the number is made from the id.
@@ -156,127 +151,30 @@ async def place_purchase(
     return purchase
 
 
-async def take_stock(*, listing: ProduceListing, quantity: int) -> None:
-    """One conditional UPDATE: `sold` grows only while it stays within `quantity`."""
-    taken = await ProduceListing.filter(
-        id=listing.id, status=ListingStatus.OPEN, sold__lte=F("quantity") - quantity
-    ).update(sold=F("sold") + quantity)
-    if taken == 1:
-        return
-    now = await ProduceListing.get(id=listing.id)
-    if now.status is not ListingStatus.OPEN:
-        raise DomainError(ErrorCode.INVALID_STATE, "the listing is closed", ["listingId"])
-    left = now.quantity - now.sold
-    raise DomainError(
-        ErrorCode.OUT_OF_STOCK,
-        f"only {left} {now.unit} left" if left else "sold out",
-        ["quantity"],
-    )
-
-
 async def reserve_ride(*, listing: ProduceListing, quantity: int, earliest: dt.date) -> Ride:
     """Reserve room for the produce from its station to the hub on the earliest scheduled trip
-    from max(earliest, today) to the listing's ready-until date whose legs have room."""
+    from max(earliest, today) to the listing's ready-until date that has room and has not
+    passed the station yet."""
     stops = await RouteStop.filter(station_id=listing.station_id)
     if not stops:
         raise DomainError(
             ErrorCode.STATION_NOT_SERVED, "no bus route stops at this station", ["listingId"]
         )
-    load = Load.of_units(
-        quantity=quantity,
-        weight_g=listing.unit_weight_g,
-        volume_cm3=listing.unit_volume_cm3,
-        temperature=listing.temperature,
+    return await capacity.book(
+        ways=[
+            Way(stop.route_id, Direction.UP, stop.seq, stop.minutes_from_departure)
+            for stop in stops
+        ],
+        load=Load.of_units(
+            quantity=quantity,
+            weight_g=listing.unit_weight_g,
+            volume_cm3=listing.unit_volume_cm3,
+            temperature=listing.temperature,
+        ),
+        start=max(earliest, clock.today()),
+        end=listing.ready_until,
+        field=["quantity"],
     )
-    start = max(earliest, clock.today())
-    end = listing.ready_until
-    candidates = await _candidates(stops, load=load, start=start, end=end)
-    for trip, stop_seq, hub_seq in candidates:
-        try:
-            # A savepoint per attempt: a leg that refuses must not leave the legs before it
-            # charged when the next trip is tried.
-            async with in_transaction():
-                shipment = await capacity.reserve(
-                    trip_id=trip.id,
-                    direction=Direction.UP,
-                    from_seq=stop_seq,
-                    to_seq=hub_seq,
-                    load=load,
-                )
-        except NoCapacity:
-            continue  # someone took the room since we looked: try the next bus
-        return Ride(trip_id=trip.id, stop_seq=stop_seq, shipment=shipment)
-    raise await _no_capacity(stops, load=load, start=start, end=end)
-
-
-async def _candidates(
-    stops: list[RouteStop], *, load: Load, start: dt.date, end: dt.date
-) -> list[tuple[Trip, int, int]]:
-    """(trip, boarding seq, hub arrival seq) of the trips that looked to have room, earliest
-    first; a trip already past the station is no use."""
-    now = clock.now()
-    found: list[tuple[Trip, int, int]] = []
-    if end < start:
-        return found
-    for stop in stops:
-        hub_seq = await RouteStop.filter(route_id=stop.route_id).count() + 1
-        for trip, room in await capacity.room_by_trip(
-            route_id=stop.route_id,
-            from_seq=stop.seq,
-            to_seq=hub_seq,
-            start=start,
-            days=(end - start).days + 1,
-        ):
-            passes_at = trip.departs_at + dt.timedelta(minutes=stop.minutes_from_departure)
-            if passes_at > now and load.fits_in(room):
-                found.append((trip, stop.seq, hub_seq))
-    found.sort(key=lambda candidate: (candidate[0].departs_at, candidate[0].id))
-    return found
-
-
-async def _no_capacity(
-    stops: list[RouteStop], *, load: Load, start: dt.date, end: dt.date
-) -> DomainError:
-    """NO_CAPACITY saying where the first bus is full and the next date with room, if any."""
-    later: list[dt.date] = []
-    for stop in stops:
-        hub_seq = await RouteStop.filter(route_id=stop.route_id).count() + 1
-        day = await capacity.next_date_with_room(
-            route_id=stop.route_id, from_seq=stop.seq, to_seq=hub_seq, load=load, after=end
-        )
-        if day is not None:
-            later.append(day)
-    message = (
-        f"no bus has room for {load.weight_g / 1000:g} kg from this station "
-        f"between {start.isoformat()} and {end.isoformat()}"
-    )
-    message += await _where_full(stops[0], load=load, start=start, end=end)
-    if later:
-        message += f"; the next date with room is {min(later).isoformat()}"
-    return DomainError(ErrorCode.NO_CAPACITY, message, ["quantity"])
-
-
-async def _where_full(stop: RouteStop, *, load: Load, start: dt.date, end: dt.date) -> str:
-    """The first leg of the first bus in the window that refuses the load, for the message."""
-    trip = (
-        await Trip.filter(
-            route_id=stop.route_id,
-            service_date__gte=start,
-            service_date__lte=end,
-            status=TripStatus.SCHEDULED,
-        )
-        .order_by("departs_at")
-        .first()
-    )
-    if trip is None:
-        return " (no bus is scheduled)"
-    for leg in await Leg.filter(trip_id=trip.id, seq__gte=stop.seq).order_by("seq"):
-        if not load.fits_in(capacity.leg_room(leg)):
-            return (
-                f" (the {trip.service_date.isoformat()} bus is full on leg {leg.seq}, "
-                f"stop {leg.seq} → {leg.seq + 1})"
-            )
-    return ""
 
 
 # --- the handover chain ----------------------------------------------------------------------
@@ -306,20 +204,11 @@ async def confirm_handover(
         purchase.handed_over_quantity, purchase.total_fen = quantity, total
         if quantity < purchase.quantity:
             shipment = await Shipment.get(id=purchase.shipment_id)
-            await capacity.shrink(shipment, _share(shipment, quantity, purchase.quantity))
+            shrunk = capacity.shipment_load(shipment).part(quantity, purchase.quantity)
+            await capacity.shrink(shipment, shrunk)
         message = f"{quantity} of {purchase.quantity} handed over"
         await _record(purchase, message=message)
     return purchase
-
-
-def _share(shipment: Shipment, part: int, whole: int) -> Load:
-    """The load of `part` of the `whole` units a shipment was reserved for (exact: the shipment
-    was reserved as whole × the unit's load)."""
-    return Load(
-        shipment.weight_g * part // whole,
-        shipment.volume_cm3 * part // whole,
-        shipment.chilled_g * part // whole,
-    )
 
 
 async def confirm_hub_receipt(*, viewer: Viewer | None, purchase_id: int) -> ProducePurchase:

@@ -15,9 +15,17 @@ from tortoise.transactions import in_transaction
 
 from cungoods.models import ProduceListing, ProduceOffer, ProducePurchase, ProduceRequest
 from cungoods.models.enums import OfferStatus, RequestStatus, Role, Temperature
-from cungoods.services import clock
+from cungoods.services import capacity, clock
 from cungoods.services.auth import Viewer, require_role
-from cungoods.services.errors import DomainError, ErrorCode, invalid, not_allowed, not_found
+from cungoods.services.capacity import NoCapacity
+from cungoods.services.errors import (
+    DomainError,
+    DomainErrors,
+    ErrorCode,
+    invalid,
+    not_allowed,
+    not_found,
+)
 from cungoods.services.idempotency import run_once
 from cungoods.services.listings import MAX_PRICE_FEN, MAX_QUANTITY, ListingFields, new_listing
 from cungoods.services.pagination import Page, page
@@ -183,7 +191,10 @@ async def _own_listing(
     left = listing.quantity - listing.sold
     if quantity > left:
         raise DomainError(
-            ErrorCode.OUT_OF_STOCK, f"the listing has {left} {listing.unit} left", ["quantity"]
+            ErrorCode.OUT_OF_STOCK,
+            f"the listing has {left} {listing.unit} left",
+            ["quantity"],
+            remaining=max(left, 0),
         )
     return listing
 
@@ -260,18 +271,26 @@ async def accept_offer(
                 offer_id=offer.id,
             )
         except DomainError as error:
-            # The listing, stock and bus are the offer's: point the buyer at what they sent.
-            raise DomainError(error.code, error.message, ["offerId"]) from error
+            # The listing, stock and bus are the offer's: point the buyer at what they sent
+            # (keeping what the error says as data: leg_seq, remaining).
+            for each in error.errors if isinstance(error, DomainErrors) else [error]:
+                each.field = ["offerId"]
+            error.field = ["offerId"]
+            raise
         await _close_if_met(request.id)
         return purchase.id
 
-    purchase_id = await run_once(
-        user_id=buyer.id,
-        operation="acceptOffer",
-        key=idempotency_key,
-        request={"offerId": offer_id},
-        work=work,
-    )
+    try:
+        purchase_id = await run_once(
+            user_id=buyer.id,
+            operation="acceptOffer",
+            key=idempotency_key,
+            request={"offerId": offer_id},
+            work=work,
+        )
+    except NoCapacity as refused:
+        # After the rollback, as for orders and buyProduce.
+        raise await capacity.with_next_date(refused) from None
     return await ProducePurchase.get(id=purchase_id)
 
 

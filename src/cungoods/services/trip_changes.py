@@ -35,22 +35,18 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from cungoods.events import outbox
 from cungoods.models import (
     Leg,
     Order,
-    OrderLine,
     ProduceListing,
     ProducePurchase,
     Route,
-    SaleItem,
     SaleWindow,
     Shipment,
     Trip,
-    TripStop,
     Vehicle,
 )
 from cungoods.models.enums import (
@@ -60,10 +56,10 @@ from cungoods.models.enums import (
     ShipmentState,
     TripStatus,
 )
-from cungoods.services import capacity, clock
+from cungoods.services import capacity, clock, stock
 from cungoods.services.auth import Viewer, require_dispatcher
-from cungoods.services.capacity import Load, NoCapacity
-from cungoods.services.dispatch_plans import Booking, Room, Span, keep_what_fits
+from cungoods.services.capacity import CapacityTooSmall, Load, Ride, Target
+from cungoods.services.dispatch_plans import Booking, Span, keep_what_fits
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_found
 
 MAX_ORDER_SHIFT_DAYS = 1
@@ -122,7 +118,16 @@ async def swap_vehicle(*, viewer: Viewer | None, trip_id: int, vehicle_id: int) 
         )
         reason = f"{route.code} on {trip.service_date} now runs with a smaller bus"
         change = await _move_off(trip, route, cargo, [b.key for b in moving], reason=reason)
-        await _set_capacity(trip, cargo.legs, new_capacity)
+        try:
+            await capacity.set_capacity(trip_id=trip.id, capacity=new_capacity)
+        except CapacityTooSmall as refused:
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                f"leg {refused.leg_seq} of the trip holds more than the new vehicle carries: "
+                "try again",
+                ["vehicleId"],
+                leg_seq=refused.leg_seq,
+            ) from None
         await Trip.filter(id=trip.id).update(vehicle_id=vehicle.id)
         trip.vehicle_id = vehicle.id
         await outbox.record(
@@ -203,9 +208,8 @@ class _Cargo:
             trip_id=trip.id, status__in=list(MOVABLE_PURCHASES)
         )
         window_ids = {order.window_id for order in seen_orders}
-        window_ids |= set(
-            await SaleWindow.filter(service_date=trip.service_date).values_list("id", flat=True)
-        )
+        same_day = SaleWindow.filter(service_date=trip.service_date).only("id")
+        window_ids |= {window.id for window in await same_day}
         windows = {
             w.id: w
             for w in await SaleWindow.filter(id__in=sorted(window_ids))
@@ -292,6 +296,11 @@ class _Cargo:
             if s.id not in self.fixed
         ]
 
+    def latest(self, order: Order) -> dt.date:
+        """The last date an order may move to, counted from the date it was sold for (so moving
+        twice cannot drift it further)."""
+        return self.windows[order.window_id].service_date + dt.timedelta(days=MAX_ORDER_SHIFT_DAYS)
+
     def fixed_spans(self) -> list[Span]:
         return [_span(s, s.from_seq, s.to_seq) for s in self.shipments if s.id in self.fixed]
 
@@ -300,20 +309,12 @@ def _span(shipment: Shipment, from_seq: int, to_seq: int) -> Span:
     return Span(
         from_seq=from_seq,
         to_seq=to_seq,
-        load=Load(shipment.weight_g, shipment.volume_cm3, shipment.chilled_g),
+        load=capacity.shipment_load(shipment),
         direction=Direction(shipment.direction),
     )
 
 
 # --- moving -----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Target:
-    trip: Trip
-    room: Room
-    seq_of: dict[int, int]  # station id -> stop seq on this trip
-    last_seq: int
 
 
 async def _move_off(
@@ -325,147 +326,82 @@ async def _move_off(
     by_id = {s.id: s for s in cargo.shipments}
     leaving = [by_id[i] for i in shipment_ids]
     targets = await _targets(trip, cargo, leaving)
+    trips = {target.trip.id: target.trip for target in targets}
     for shipment in leaving:
         order = cargo.orders.get(shipment.id)
         purchase = cargo.purchases.get(shipment.id)
         if order is not None:
-            window = cargo.windows[order.window_id]
-            latest = window.service_date + dt.timedelta(days=MAX_ORDER_SHIFT_DAYS)
-            ride = await _rebook(shipment, order.station_id, targets, latest=latest)
+            ride = await capacity.rebook(
+                shipment, station_id=order.station_id, targets=targets, latest=cargo.latest(order)
+            )
             if ride is None:
                 await _cancel_order(order, reason=reason)
                 change.cancelled_orders.append(order)
             else:
-                await _move_order(order, ride, route, reason=reason)
+                await _move_order(order, ride, trips[ride.trip_id], route, reason=reason)
                 change.moved_orders.append(order)
         elif purchase is not None:
             listing = cargo.listings[purchase.listing_id]
-            ride = await _rebook(shipment, purchase.station_id, targets, latest=listing.ready_until)
+            ride = await capacity.rebook(
+                shipment,
+                station_id=purchase.station_id,
+                targets=targets,
+                latest=listing.ready_until,
+            )
             if ride is None:
                 await _cancel_purchase(purchase, listing, reason=reason)
                 change.cancelled_purchases.append(purchase)
             else:
-                await _move_purchase(purchase, listing, ride, route, reason=reason)
+                moved_to = trips[ride.trip_id]
+                await _move_purchase(purchase, listing, ride, moved_to, route, reason=reason)
                 change.moved_purchases.append(purchase)
         else:
             change.released_unowned += 1
-    await _release_all(trip.id, leaving)
+    if await capacity.release_many(leaving) != len(leaving):
+        raise RuntimeError("a reservation being moved was released by someone else")
     return change
 
 
-async def _targets(trip: Trip, cargo: _Cargo, leaving: Sequence[Shipment]) -> list[_Target]:
-    """The later scheduled trips of the route anything leaving may go to, earliest first, with
-    the room left on their legs (three queries)."""
-    latest = [
-        cargo.windows[o.window_id].service_date + dt.timedelta(days=MAX_ORDER_SHIFT_DAYS)
-        for s in leaving
-        if (o := cargo.orders.get(s.id)) is not None
-    ] + [
+async def _targets(trip: Trip, cargo: _Cargo, leaving: Sequence[Shipment]) -> list[Target]:
+    """The later trips of the route anything leaving may go to (up to the latest date any of it
+    may ride), earliest first, with the room left on their legs (three queries)."""
+    latest = [cargo.latest(o) for s in leaving if (o := cargo.orders.get(s.id)) is not None] + [
         cargo.listings[p.listing_id].ready_until
         for s in leaving
         if (p := cargo.purchases.get(s.id)) is not None
     ]
     if not latest:
         return []
-    later = await Trip.filter(
-        route_id=trip.route_id,
-        status=TripStatus.SCHEDULED,
-        service_date__gte=trip.service_date,
-        service_date__lte=max(latest),
-    ).exclude(id=trip.id)
-    # Compared in Python: SQLite compares stored datetimes as text.
-    now = clock.now()
-    later = sorted(
-        (t for t in later if t.departs_at > trip.departs_at and t.departs_at > now),
-        key=lambda t: (t.departs_at, t.id),
-    )
-    ids = [t.id for t in later]
-    legs: dict[int, list[Leg]] = {}
-    for leg in await Leg.filter(trip_id__in=ids).order_by("trip_id", "seq"):
-        legs.setdefault(leg.trip_id, []).append(leg)
-    stops: dict[int, list[TripStop]] = {}
-    for stop in await TripStop.filter(trip_id__in=ids).order_by("trip_id", "seq"):
-        stops.setdefault(stop.trip_id, []).append(stop)
-    return [
-        _Target(
-            trip=t,
-            room=Room([capacity.leg_room(leg) for leg in legs.get(t.id, [])]),
-            seq_of={s.station_id: s.seq for s in stops.get(t.id, []) if s.station_id is not None},
-            last_seq=max((s.seq for s in stops.get(t.id, [])), default=0),
-        )
-        for t in later
-    ]
+    return await capacity.later_trips(trip, until=max(latest))
 
 
-@dataclass(frozen=True)
-class _Ride:
-    trip: Trip
-    shipment: Shipment
-    stop_seq: int
+def _when(trip: Trip, route: Route) -> str:
+    departs = trip.departs_at.astimezone(clock.tz())
+    return f"{route.code} on {trip.service_date} (leaves the hub {departs:%H:%M})"
 
 
-async def _rebook(
-    shipment: Shipment, station_id: int, targets: Sequence[_Target], *, latest: dt.date
-) -> _Ride | None:
-    """Reserve the same load on the first target trip (up to `latest`) with room for it; each
-    try in a savepoint, so a leg that refuses leaves nothing behind."""
-    direction = Direction(shipment.direction)
-    for target in targets:
-        if target.trip.service_date > latest:
-            break
-        seq = target.seq_of.get(station_id)
-        if seq is None:
-            continue
-        from_seq, to_seq = (0, seq) if direction is Direction.DOWN else (seq, target.last_seq)
-        span = _span(shipment, from_seq, to_seq)
-        if not target.room.fits(span):
-            continue
-        try:
-            async with in_transaction():
-                new = await capacity.reserve(
-                    trip_id=target.trip.id,
-                    direction=direction,
-                    from_seq=from_seq,
-                    to_seq=to_seq,
-                    load=span.load,
-                )
-        except NoCapacity:
-            continue  # taken since we looked: try the next trip
-        target.room.take(span)
-        return _Ride(trip=target.trip, shipment=new, stop_seq=seq)
-    return None
-
-
-def _when(ride: _Ride, route: Route) -> str:
-    departs = ride.trip.departs_at.astimezone(clock.tz())
-    return f"{route.code} on {ride.trip.service_date} (leaves the hub {departs:%H:%M})"
-
-
-async def _move_order(order: Order, ride: _Ride, route: Route, *, reason: str) -> None:
+async def _move_order(order: Order, ride: Ride, trip: Trip, route: Route, *, reason: str) -> None:
     # Unloaded from the bus that is not going: it is loaded again for the new one.
     status = OrderStatus.CONFIRMED if order.status is OrderStatus.LOADED else order.status
     await Order.filter(id=order.id).update(
-        trip_id=ride.trip.id,
+        trip_id=trip.id,
         shipment_id=ride.shipment.id,
-        service_date=ride.trip.service_date,
+        service_date=trip.service_date,
         status=status,
     )
-    order.trip_id, order.shipment_id = ride.trip.id, ride.shipment.id
-    order.service_date, order.status = ride.trip.service_date, status
+    order.trip_id, order.shipment_id = trip.id, ride.shipment.id
+    order.service_date, order.status = trip.service_date, status
     await outbox.record_order_status(
         order,
-        message=f"{reason}: order {order.number} now rides {_when(ride, route)}; "
-        f"pick it up on {ride.trip.service_date}",
+        message=f"{reason}: order {order.number} now rides {_when(trip, route)}; "
+        f"pick it up on {trip.service_date}",
         stop_seq=ride.stop_seq,
     )
 
 
 async def _cancel_order(order: Order, *, reason: str) -> None:
     await Order.filter(id=order.id, status=order.status).update(status=OrderStatus.CANCELLED)
-    for line in await OrderLine.filter(order_id=order.id).order_by("sale_item_id"):
-        await SaleItem.filter(id=line.sale_item_id, sold__gte=line.quantity).update(
-            sold=F("sold") - line.quantity
-        )
+    await stock.give_back_order(order.id)
     order.status = OrderStatus.CANCELLED
     await outbox.record_order_status(
         order,
@@ -475,16 +411,22 @@ async def _cancel_order(order: Order, *, reason: str) -> None:
 
 
 async def _move_purchase(
-    purchase: ProducePurchase, listing: ProduceListing, ride: _Ride, route: Route, *, reason: str
+    purchase: ProducePurchase,
+    listing: ProduceListing,
+    ride: Ride,
+    trip: Trip,
+    route: Route,
+    *,
+    reason: str,
 ) -> None:
     await ProducePurchase.filter(id=purchase.id).update(
-        trip_id=ride.trip.id, shipment_id=ride.shipment.id
+        trip_id=trip.id, shipment_id=ride.shipment.id
     )
-    purchase.trip_id, purchase.shipment_id = ride.trip.id, ride.shipment.id
+    purchase.trip_id, purchase.shipment_id = trip.id, ride.shipment.id
     await outbox.record_purchase_status(
         purchase,
         farmer_id=listing.farmer_id,
-        message=f"{reason}: {listing.title} now rides {_when(ride, route)}",
+        message=f"{reason}: {listing.title} now rides {_when(trip, route)}",
         stop_seq=ride.stop_seq,
     )
 
@@ -495,9 +437,7 @@ async def _cancel_purchase(
     await ProducePurchase.filter(id=purchase.id, status=purchase.status).update(
         status=PurchaseStatus.CANCELLED
     )
-    await ProduceListing.filter(id=listing.id, sold__gte=purchase.quantity).update(
-        sold=F("sold") - purchase.quantity
-    )
+    await stock.give_back(stock.LISTINGS, [(listing.id, purchase.quantity)])
     purchase.status = PurchaseStatus.CANCELLED
     await outbox.record_purchase_status(
         purchase,
@@ -505,59 +445,6 @@ async def _cancel_purchase(
         message=f"{reason}: no bus has room for {listing.title} by "
         f"{listing.ready_until}, so the purchase is cancelled",
     )
-
-
-async def _release_all(trip_id: int, shipments: Sequence[Shipment]) -> None:
-    """Release many reservations of one trip at once: one UPDATE for their state and one per
-    leg (the legs are locked by this transaction; capacity.release does one at a time)."""
-    if not shipments:
-        return
-    flipped = await Shipment.filter(
-        id__in=[s.id for s in shipments], state=ShipmentState.RESERVED
-    ).update(state=ShipmentState.RELEASED)
-    if flipped != len(shipments):
-        raise RuntimeError("a reservation being moved was released by someone else")
-    freed: dict[int, tuple[Load, Load]] = {}
-    for shipment in shipments:
-        load = Load(shipment.weight_g, shipment.volume_cm3, shipment.chilled_g)
-        down = load if shipment.direction is Direction.DOWN else Load()
-        for seq in range(shipment.from_seq, shipment.to_seq):
-            used, was_down = freed.get(seq, (Load(), Load()))
-            freed[seq] = (used + load, was_down + down)
-    for seq in sorted(freed):
-        used, down = freed[seq]
-        await Leg.filter(trip_id=trip_id, seq=seq).update(
-            used_g=F("used_g") - used.weight_g,
-            used_cm3=F("used_cm3") - used.volume_cm3,
-            used_chilled_g=F("used_chilled_g") - used.chilled_g,
-            down_g=F("down_g") - down.weight_g,
-            down_cm3=F("down_cm3") - down.volume_cm3,
-            down_chilled_g=F("down_chilled_g") - down.chilled_g,
-        )
-    for shipment in shipments:
-        shipment.state = ShipmentState.RELEASED
-
-
-async def _set_capacity(trip: Trip, legs: Sequence[Leg], new: Load) -> None:
-    """Each leg takes the new capacity by a conditional update that only matches while what is
-    reserved on it fits (the CHECK constraints are the backstop)."""
-    for leg in legs:
-        changed = await Leg.filter(
-            id=leg.id,
-            used_g__lte=new.weight_g,
-            used_cm3__lte=new.volume_cm3,
-            used_chilled_g__lte=new.chilled_g,
-        ).update(
-            capacity_g=new.weight_g,
-            capacity_cm3=new.volume_cm3,
-            chilled_capacity_g=new.chilled_g,
-        )
-        if changed != 1:
-            raise DomainError(
-                ErrorCode.INVALID_STATE,
-                f"leg {leg.seq} of the trip holds more than the new vehicle carries: try again",
-                ["vehicleId"],
-            )
 
 
 async def _check_vehicle_free(vehicle: Vehicle, trip: Trip, route: Route) -> None:

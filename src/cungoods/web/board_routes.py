@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from cungoods.config import Settings
+from cungoods.seed import demo as seed
 
 BOARD_DIR = Path(__file__).resolve().parent / "board"
 
@@ -25,8 +26,6 @@ def board_config(settings: Settings) -> dict[str, object]:
     demo = settings.demo and not settings.production
     config: dict[str, object] = {"timeZone": settings.time_zone, "demo": demo}
     if demo:
-        from cungoods.seed import demo as seed
-
         config["demoAccounts"] = {
             "password": seed.DEMO_PASSWORD,
             "dispatcher": seed.dispatcher_phone(),

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import strawberry
 
-from cungoods import models
 from cungoods.api.context import Info
-from cungoods.api.errors import attempt
+from cungoods.api.errors import mutation_payload
 from cungoods.api.ids import optional_pk, pk_of
 from cungoods.api.produce.inputs import (
     AcceptOfferInput,
@@ -44,59 +43,60 @@ from cungoods.services import listings, purchases, requests
 class ProduceMutation:
     @strawberry.mutation(description="List produce for sale (FARMER).")
     async def create_listing(self, info: Info, input: CreateListingInput) -> CreateListingPayload:
-        async def run() -> models.ProduceListing:
-            return await listings.create_listing(
+        return await mutation_payload(
+            CreateListingPayload,
+            lambda: listings.create_listing(
                 viewer=info.context.viewer, values=listing_values(input)
-            )
-
-        listing, errors = await attempt(run())
-        return CreateListingPayload(listing=_listing_of(listing), errors=errors)
+            ),
+            listing=ProduceListing.of,
+        )
 
     @strawberry.mutation(description="Change one of your listings (FARMER).")
     async def update_listing(self, info: Info, input: UpdateListingInput) -> UpdateListingPayload:
-        async def run() -> models.ProduceListing:
-            return await listings.update_listing(
+        return await mutation_payload(
+            UpdateListingPayload,
+            lambda: listings.update_listing(
                 viewer=info.context.viewer,
                 listing_id=pk_of(input.listing_id, "ProduceListing", "listingId"),
                 changes=listing_changes(input),
-            )
-
-        listing, errors = await attempt(run())
-        return UpdateListingPayload(listing=_listing_of(listing), errors=errors)
+            ),
+            listing=ProduceListing.of,
+        )
 
     @strawberry.mutation(description="Stop selling one of your listings (FARMER).")
     async def close_listing(self, info: Info, input: CloseListingInput) -> CloseListingPayload:
-        async def run() -> models.ProduceListing:
-            return await listings.close_listing(
+        return await mutation_payload(
+            CloseListingPayload,
+            lambda: listings.close_listing(
                 viewer=info.context.viewer,
                 listing_id=pk_of(input.listing_id, "ProduceListing", "listingId"),
-            )
-
-        listing, errors = await attempt(run())
-        return CloseListingPayload(listing=_listing_of(listing), errors=errors)
+            ),
+            listing=ProduceListing.of,
+        )
 
     @strawberry.mutation(
         description="Buy produce (BUYER): reserves room on the earliest bus from the station to "
         "the hub."
     )
     async def buy_produce(self, info: Info, input: BuyProduceInput) -> BuyProducePayload:
-        async def run() -> models.ProducePurchase:
-            return await purchases.buy_produce(
+        return await mutation_payload(
+            BuyProducePayload,
+            lambda: purchases.buy_produce(
                 viewer=info.context.viewer,
                 listing_id=pk_of(input.listing_id, "ProduceListing", "listingId"),
                 quantity=input.quantity,
                 idempotency_key=input.idempotency_key,
-            )
-
-        purchase, errors = await attempt(run())
-        return BuyProducePayload(purchase=_purchase_of(purchase, info), errors=errors)
+            ),
+            purchase=lambda purchase: ProducePurchase.of(purchase, info),
+        )
 
     @strawberry.mutation(description="Ask farmers for produce (求购, BUYER).")
     async def post_produce_request(
         self, info: Info, input: PostProduceRequestInput
     ) -> PostProduceRequestPayload:
-        request, errors = await attempt(
-            requests.post_produce_request(
+        return await mutation_payload(
+            PostProduceRequestPayload,
+            lambda: requests.post_produce_request(
                 viewer=info.context.viewer,
                 what=input.what,
                 quantity=input.quantity,
@@ -104,16 +104,15 @@ class ProduceMutation:
                 needed_by=input.needed_by,
                 category=input.category,
                 unit=input.unit,
-            )
-        )
-        return PostProduceRequestPayload(
-            request=None if request is None else ProduceRequest.of(request), errors=errors
+            ),
+            request=ProduceRequest.of,
         )
 
     @strawberry.mutation(description="Quote on a purchase request (FARMER).")
     async def make_offer(self, info: Info, input: MakeOfferInput) -> MakeOfferPayload:
-        async def run() -> models.ProduceOffer:
-            return await requests.make_offer(
+        return await mutation_payload(
+            MakeOfferPayload,
+            lambda: requests.make_offer(
                 viewer=info.context.viewer,
                 request_id=pk_of(input.request_id, "ProduceRequest", "requestId"),
                 quantity=input.quantity,
@@ -121,70 +120,59 @@ class ProduceMutation:
                 listing_id=optional_pk(input.listing_id, "ProduceListing", "listingId"),
                 produce=None if input.produce is None else new_produce(input.produce),
                 ready_on=input.ready_on,
-            )
-
-        offer, errors = await attempt(run())
-        return MakeOfferPayload(
-            offer=None if offer is None else ProduceOffer.of(offer), errors=errors
+            ),
+            offer=ProduceOffer.of,
         )
 
     @strawberry.mutation(description="Accept a farmer's offer (the request's BUYER).")
     async def accept_offer(self, info: Info, input: AcceptOfferInput) -> AcceptOfferPayload:
-        async def run() -> models.ProducePurchase:
-            return await requests.accept_offer(
+        return await mutation_payload(
+            AcceptOfferPayload,
+            lambda: requests.accept_offer(
                 viewer=info.context.viewer,
                 offer_id=pk_of(input.offer_id, "ProduceOffer", "offerId"),
                 idempotency_key=input.idempotency_key,
-            )
-
-        purchase, errors = await attempt(run())
-        return AcceptOfferPayload(purchase=_purchase_of(purchase, info), errors=errors)
+            ),
+            purchase=lambda purchase: ProducePurchase.of(purchase, info),
+        )
 
     @strawberry.mutation(description="Take produce in at the station (its LEADER).")
     async def confirm_handover(
         self, info: Info, input: ConfirmHandoverInput
     ) -> ConfirmHandoverPayload:
-        async def run() -> models.ProducePurchase:
-            return await purchases.confirm_handover(
+        return await mutation_payload(
+            ConfirmHandoverPayload,
+            lambda: purchases.confirm_handover(
                 viewer=info.context.viewer,
                 purchase_id=pk_of(input.purchase_id, "ProducePurchase", "purchaseId"),
                 quantity=input.quantity,
-            )
-
-        purchase, errors = await attempt(run())
-        return ConfirmHandoverPayload(purchase=_purchase_of(purchase, info), errors=errors)
+            ),
+            purchase=lambda purchase: ProducePurchase.of(purchase, info),
+        )
 
     @strawberry.mutation(description="Receive produce at the hub (DISPATCHER).")
     async def confirm_hub_receipt(
         self, info: Info, input: ConfirmHubReceiptInput
     ) -> ConfirmHubReceiptPayload:
-        async def run() -> models.ProducePurchase:
-            return await purchases.confirm_hub_receipt(
+        return await mutation_payload(
+            ConfirmHubReceiptPayload,
+            lambda: purchases.confirm_hub_receipt(
                 viewer=info.context.viewer,
                 purchase_id=pk_of(input.purchase_id, "ProducePurchase", "purchaseId"),
-            )
-
-        purchase, errors = await attempt(run())
-        return ConfirmHubReceiptPayload(purchase=_purchase_of(purchase, info), errors=errors)
+            ),
+            purchase=lambda purchase: ProducePurchase.of(purchase, info),
+        )
 
     @strawberry.mutation(description="Hand produce to its buyer at the hub, by collect code.")
     async def confirm_collection(
         self, info: Info, input: ConfirmCollectionInput
     ) -> ConfirmCollectionPayload:
-        async def run() -> models.ProducePurchase:
-            return await purchases.confirm_collection(
+        return await mutation_payload(
+            ConfirmCollectionPayload,
+            lambda: purchases.confirm_collection(
                 viewer=info.context.viewer,
                 purchase_id=pk_of(input.purchase_id, "ProducePurchase", "purchaseId"),
                 collect_code=input.collect_code,
-            )
-
-        purchase, errors = await attempt(run())
-        return ConfirmCollectionPayload(purchase=_purchase_of(purchase, info), errors=errors)
-
-
-def _purchase_of(purchase: models.ProducePurchase | None, info: Info) -> ProducePurchase | None:
-    return None if purchase is None else ProducePurchase.of(purchase, info)
-
-
-def _listing_of(listing: models.ProduceListing | None) -> ProduceListing | None:
-    return None if listing is None else ProduceListing.of(listing)
+            ),
+            purchase=lambda purchase: ProducePurchase.of(purchase, info),
+        )

@@ -8,10 +8,10 @@ import datetime as dt
 import strawberry
 
 from cungoods import models
-from cungoods.api.accounts import User, user_by_id
+from cungoods.api.accounts.types import User, user_by_id
 from cungoods.api.context import Info
 from cungoods.api.ids import to_global_id
-from cungoods.api.network import Station, Trip, station_by_id, trip_by_id
+from cungoods.api.network.types import Station, Trip, station_by_id, trip_by_id
 from cungoods.api.node import Node, register_node
 from cungoods.api.produce.enums import ListingStatus, OfferStatus, PurchaseStatus, RequestStatus
 from cungoods.api.scalars import Load, Temperature
@@ -273,7 +273,7 @@ class ProducePurchase(Node):
                 status=DomainPurchaseStatus(event.status), at=event.at, message=event.message
             )
             for event in events
-            if event.status in DomainPurchaseStatus.__members__
+            if event.status is not None and event.status in DomainPurchaseStatus.__members__
         ]
 
     @classmethod

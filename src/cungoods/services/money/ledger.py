@@ -63,6 +63,7 @@ class InsufficientFunds(DomainError):
         super().__init__(
             ErrorCode.INSUFFICIENT_FUNDS,
             f"the balance is {shortfall_fen} fen short",
+            shortfall_fen=shortfall_fen,
         )
         self.account_id = account_id
         self.shortfall_fen = shortfall_fen

@@ -1,0 +1,1 @@
+"""Accounts in the API: the User type, viewer, register, login, assignRole."""

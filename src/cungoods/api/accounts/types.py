@@ -1,0 +1,65 @@
+"""The User type and how a user is found by id (the node registration)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from cungoods import models
+from cungoods.api.context import Info
+from cungoods.api.ids import to_global_id
+from cungoods.api.node import Node, node_of, register_node
+from cungoods.models.enums import Role as DomainRole
+
+if TYPE_CHECKING:
+    from cungoods.api.network.types import Station
+
+# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
+# returns it); naming the class, not the call's result, keeps it a type for mypy.
+Role = DomainRole
+strawberry.enum(Role, name="Role", description="What a user may do.")
+
+
+@strawberry.type(description="A person using cungoods: villager, farmer, leader, driver, staff.")
+class User(Node):
+    db_id: strawberry.Private[int]
+    station_db_id: strawberry.Private[int | None]
+    phone_visible: strawberry.Private[str | None]
+    name: str = strawberry.field(description="Display name.")
+    roles: list[Role] = strawberry.field(description="Roles held.")
+
+    @strawberry.field(description="Phone number: shown to the user themselves and to staff.")
+    def phone(self) -> str | None:
+        return self.phone_visible
+
+    @strawberry.field(description="A leader's station, or a villager's home station.")
+    async def station(
+        self, info: Info
+    ) -> Annotated[Station, strawberry.lazy("cungoods.api.network.types")] | None:
+        if self.station_db_id is None:
+            return None
+        # network/ builds on this module (a station shows its leader): its Station comes by name.
+        station: Station | None = await node_of(info, "Station", self.station_db_id)
+        return station
+
+    @classmethod
+    def of(cls, user: models.User, info: Info) -> User:
+        viewer = info.context.viewer
+        sees_phone = viewer is not None and (viewer.id == user.id or viewer.is_dispatcher)
+        return cls(
+            id=strawberry.ID(to_global_id("User", user.id)),
+            db_id=user.id,
+            station_db_id=user.station_id,
+            phone_visible=user.phone if sees_phone else None,
+            name=user.name,
+            roles=[DomainRole(role) for role in user.roles],
+        )
+
+
+async def user_by_id(info: Info, pk: int) -> User | None:
+    user = await info.context.loaders.by_id(models.User).load(pk)
+    return None if user is None else User.of(user, info)
+
+
+register_node("User", user_by_id)

@@ -1,0 +1,43 @@
+"""The catalog queries: open sale windows, a date's window, the products."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from cungoods.api.catalog.types import Product, SaleWindow
+from cungoods.api.context import Info
+from cungoods.api.ids import from_cursor
+from cungoods.api.scalars import Connection, connection_of
+from cungoods.services import catalog
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="Sale windows taking orders now, by service date.")
+    async def open_sale_windows(self) -> list[SaleWindow]:
+        return [SaleWindow.of(window) for window in await catalog.open_sale_windows()]
+
+    @strawberry.field(description="The sale window of a service date, open or not.")
+    async def sale_window(self, service_date: dt.date) -> SaleWindow | None:
+        window = await catalog.sale_window(service_date=service_date)
+        return None if window is None else SaleWindow.of(window)
+
+    @strawberry.field(description="The hub's catalog, filtered by category or text.")
+    async def products(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        category: str | None = None,
+        search: str | None = None,
+    ) -> Connection[Product]:
+        page = await catalog.products(
+            first=first,
+            after_id=from_cursor(after),
+            category=category,
+            search=search,
+            max_size=info.context.max_page_size,
+        )
+        return connection_of(page, Product.of)

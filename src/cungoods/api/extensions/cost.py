@@ -1,0 +1,222 @@
+"""Query cost: a GitHub-style estimate of how much a query asks for, refused over a budget before
+anything runs.
+
+The model: every field that returns an object counts 1 each time it would be resolved; scalar
+fields are free. A connection (a field with a `first` argument) multiplies the lists directly
+beneath it (`edges`, `nodes`) by `first`: its literal, its variable, or the field's default,
+capped at the maximum page size. A plain list multiplies by the estimate in LIST_ESTIMATES for
+the lists we know grow with the network (routes, trips, stops, ...), else by 1. Fragments count
+where they are spread; every type-conditioned branch counts (an upper bound).
+
+For example `stations(first: 100) { edges { node { leader { name } } } }` costs
+1 + 100 × (1 + 1 + 1) = 301, and the same nested in a list of 12 trips costs twelve times that.
+The check is a validation rule, so an over-budget query is a request error (HTTP 400 with
+`application/graphql-response+json`) carrying `extensions.code = QUERY_TOO_COSTLY`, its cost and
+the budget.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInt,
+    GraphQLNamedType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationRule,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    is_list_type,
+    value_from_ast,
+)
+from graphql.language import BREAK
+from strawberry.extensions import SchemaExtension
+
+# How many items the plain (unpaginated) lists we know about hold at most, about: a county runs a
+# handful of routes of up to ~30 stops, a dozen trips a day, and sale windows of up to ~100 items.
+LIST_ESTIMATES: Mapping[str, int] = {
+    "Query.routes": 10,
+    "Query.trips": 12,
+    "Query.openSaleWindows": 5,
+    "Query.capacityOutlook": 14,
+    "Route.stops": 30,
+    "Trip.stops": 32,
+    "Trip.legs": 32,
+    "SaleWindow.items": 100,
+    "ProduceRequest.offers": 20,
+}
+COSTLY = "QUERY_TOO_COSTLY"
+log = logging.getLogger("cungoods.cost")
+
+
+def query_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    *,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+    max_page_size: int,
+) -> int:
+    """The cost of the operation `operation_name` (or the only one) of `document`; 0 when
+    there is no such operation (validation reports that)."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if len(operations) != 1:
+        return 0
+    operation = operations[0]
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    defaults = {
+        d.variable.name.value: value_from_ast(d.default_value, GraphQLInt)
+        for d in operation.variable_definitions or ()
+        if d.default_value is not None
+    }
+    estimator = _Estimator(
+        schema=schema,
+        fragments={
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        },
+        variables={**defaults, **(variables or {})},
+        max_page_size=max_page_size,
+    )
+    return estimator.selection_set(operation.selection_set, root, None, frozenset())
+
+
+class _Estimator:
+    def __init__(
+        self,
+        *,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+        max_page_size: int,
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.max_page_size = max_page_size
+
+    def selection_set(
+        self,
+        selection_set: SelectionSetNode,
+        parent: GraphQLNamedType,
+        list_size: int | None,
+        spread: frozenset[str],
+    ) -> int:
+        """`list_size` is the `first` of the connection this selection set belongs to."""
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(selection, parent, list_size, spread)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                typ = self.schema.get_type(condition.name.value) if condition else parent
+                if typ is not None:
+                    total += self.selection_set(selection.selection_set, typ, list_size, spread)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or name in spread:  # unknown or cyclic: validation says so
+                    continue
+                typ = self.schema.get_type(fragment.type_condition.name.value)
+                if typ is not None:
+                    total += self.selection_set(
+                        fragment.selection_set, typ, list_size, spread | {name}
+                    )
+        return total
+
+    def field(
+        self, node: FieldNode, parent: GraphQLNamedType, list_size: int | None, spread: frozenset
+    ) -> int:
+        if node.selection_set is None:
+            return 0  # scalars and enums are free
+        fields: Mapping[str, GraphQLField] | None = getattr(parent, "fields", None)
+        definition = fields.get(node.name.value) if fields else None
+        if definition is None:
+            return 0  # introspection meta fields, or unknown fields validation reports
+        if is_list_type(get_nullable_type(definition.type)):
+            estimate = LIST_ESTIMATES.get(f"{parent.name}.{node.name.value}", 1)
+            times = list_size if list_size is not None else estimate
+        else:
+            times = 1
+        child_size = self.first(node, definition) if "first" in definition.args else None
+        child = get_named_type(definition.type)
+        return times * (1 + self.selection_set(node.selection_set, child, child_size, spread))
+
+    def first(self, node: FieldNode, definition: GraphQLField) -> int:
+        argument = next((a for a in node.arguments or () if a.name.value == "first"), None)
+        value: Any
+        if argument is None:
+            value = definition.args["first"].default_value
+        elif isinstance(argument.value, VariableNode):
+            value = self.variables.get(argument.value.name.value)
+        else:
+            value = value_from_ast(argument.value, GraphQLInt)
+        if not isinstance(value, int) or isinstance(value, bool):
+            value = self.max_page_size  # absent or malformed: assume the largest page
+        # Past the maximum page size the resolver refuses `first` itself.
+        return max(0, min(value, self.max_page_size))
+
+
+class QueryCostLimiter(SchemaExtension):
+    """Refuses, at validation, an operation whose cost is over `budget`."""
+
+    def __init__(self, *, budget: int, max_page_size: int) -> None:
+        self.budget = budget
+        self.max_page_size = max_page_size
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        budget, max_page_size = self.budget, self.max_page_size
+        variables, operation_name = context.variables, context.operation_name
+
+        def cost_errors(schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
+            try:
+                cost = query_cost(
+                    schema,
+                    document,
+                    variables=variables,
+                    operation_name=operation_name,
+                    max_page_size=max_page_size,
+                )
+            except Exception:  # a flaw in the estimate must not fail every such query
+                log.exception("could not estimate the cost of a query")
+                return []
+            if cost <= budget:
+                return []
+            return [
+                GraphQLError(
+                    f"This query costs {cost}, over the budget of {budget} per request: "
+                    "ask for fewer items (a smaller `first`) or fewer nested lists.",
+                    extensions={"code": COSTLY, "cost": cost, "budget": budget},
+                )
+            ]
+
+        class QueryCostRule(ValidationRule):
+            # It reads the variables, so it runs on every request even when the document is
+            # known to be valid; `check` lets api/extensions/validation_cache.py run it without
+            # a visit.
+            per_request = True
+            check = staticmethod(cost_errors)
+
+            def enter_document(self, node: DocumentNode, *_args: Any) -> Any:
+                for error in cost_errors(self.context.schema, node):
+                    self.report_error(error)
+                return BREAK
+
+        context.validation_rules = (*context.validation_rules, QueryCostRule)
+        yield

@@ -1,0 +1,1 @@
+"""Live delivery status in the API: DeliveryEvent and the subscriptions."""

@@ -1,0 +1,48 @@
+"""The network queries: routes, stations, the trips of a date, a trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from cungoods.api.context import Info
+from cungoods.api.ids import from_cursor, pk_of
+from cungoods.api.network.types import Route, Station, Trip, trip_by_id
+from cungoods.api.scalars import Connection, connection_of
+from cungoods.services import network
+
+
+@strawberry.type
+class NetworkQuery:
+    @strawberry.field(description="All routes, by code.")
+    async def routes(self) -> list[Route]:
+        return [Route.of(route) for route in await network.routes()]
+
+    @strawberry.field(description="Village stations, filtered by township or text.")
+    async def stations(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        township: str | None = None,
+        search: str | None = None,
+    ) -> Connection[Station]:
+        page = await network.stations(
+            first=first,
+            after_id=from_cursor(after),
+            township=township,
+            search=search,
+            max_size=info.context.max_page_size,
+        )
+        return connection_of(page, Station.of)
+
+    @strawberry.field(description="The trips of a service date, optionally of one route.")
+    async def trips(self, date: dt.date, route_code: str | None = None) -> list[Trip]:
+        return [
+            Trip.of(trip) for trip in await network.trips(service_date=date, route_code=route_code)
+        ]
+
+    @strawberry.field(description="A trip by id.")
+    async def trip(self, info: Info, id: strawberry.ID) -> Trip | None:
+        return await trip_by_id(info, pk_of(id, "Trip"))

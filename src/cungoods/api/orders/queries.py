@@ -1,0 +1,48 @@
+"""The order queries: myOrders, order, capacityOutlook."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+
+from cungoods.api.context import Info
+from cungoods.api.ids import from_cursor, pk_of
+from cungoods.api.orders.types import DayCapacity, Order
+from cungoods.api.scalars import Connection, connection_of
+from cungoods.services import orders
+
+
+@strawberry.type
+class OrderQuery:
+    @strawberry.field(description="The viewer's orders, newest first.")
+    async def my_orders(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Order]:
+        page = await orders.my_orders(
+            viewer=info.context.viewer,
+            first=first,
+            after_id=from_cursor(after),
+            max_size=info.context.max_page_size,
+        )
+        return connection_of(page, lambda order: Order.of(order, info))
+
+    @strawberry.field(
+        description="An order: its buyer, its station's leader and dispatchers may see it."
+    )
+    async def order(self, info: Info, id: strawberry.ID) -> Order:
+        found = await orders.get_order(viewer=info.context.viewer, order_id=pk_of(id, "Order"))
+        return Order.of(found, info)
+
+    @strawberry.field(description="Per date, the bus room left down to and up from a station.")
+    async def capacity_outlook(
+        self,
+        station_id: Annotated[strawberry.ID, strawberry.argument(description="The station.")],
+        from_: Annotated[dt.date, strawberry.argument(name="from", description="First date.")],
+        days: Annotated[int, strawberry.argument(description="How many dates (1 to 14).")],
+    ) -> list[DayCapacity]:
+        outlook = await orders.capacity_outlook(
+            station_id=pk_of(station_id, "Station", "stationId"), start=from_, days=days
+        )
+        return [DayCapacity.of(day) for day in outlook]

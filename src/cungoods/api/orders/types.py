@@ -1,0 +1,167 @@
+"""The order types: orders with their lines and history, how an order is found by id (the node
+registration), and the room left on a date's bus (capacityOutlook)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from cungoods import models
+from cungoods.api.accounts.types import User, user_by_id
+from cungoods.api.catalog.types import Product, SaleItem, product_by_id, sale_item_by_id
+from cungoods.api.context import Info
+from cungoods.api.ids import to_global_id
+from cungoods.api.network.types import Station, Trip, station_by_id, trip_by_id
+from cungoods.api.node import Node, register_node
+from cungoods.api.scalars import Load
+from cungoods.models.enums import OrderStatus as DomainOrderStatus
+from cungoods.services import orders
+
+# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
+# returns it); naming the class, not the call's result, keeps it a type for mypy.
+OrderStatus = DomainOrderStatus
+strawberry.enum(OrderStatus, name="OrderStatus", description="Where a group-buy order is.")
+
+
+@strawberry.type(description="A line of an order: an item and how many.")
+class OrderLine:
+    sale_item_db_id: strawberry.Private[int]
+    quantity: int = strawberry.field(description="Units ordered.")
+    unit_price_fen: int = strawberry.field(description="Price per unit when ordered, in fen.")
+
+    @strawberry.field(description="Quantity × unit price, in fen.")
+    def total_fen(self) -> int:
+        return self.quantity * self.unit_price_fen
+
+    @strawberry.field(description="The sale item ordered.")
+    async def sale_item(self, info: Info) -> SaleItem:
+        item = await sale_item_by_id(info, self.sale_item_db_id)
+        assert item is not None  # a foreign key
+        return item
+
+    @strawberry.field(description="The product ordered.")
+    async def product(self, info: Info) -> Product:
+        item = await info.context.loaders.by_id(models.SaleItem).load(self.sale_item_db_id)
+        assert item is not None
+        product = await product_by_id(info, item.product_id)
+        assert product is not None
+        return product
+
+
+@strawberry.type(description="A change of an order's status.")
+class StatusChange:
+    status: OrderStatus = strawberry.field(description="The status the order moved to.")
+    at: dt.datetime = strawberry.field(description="When.")
+    message: str = strawberry.field(description="What happened, for people.")
+
+
+@strawberry.type(description="A villager's next-day group-buy order, picked up at a station.")
+class Order(Node):
+    db_id: strawberry.Private[int]
+    buyer_db_id: strawberry.Private[int]
+    station_db_id: strawberry.Private[int]
+    trip_db_id: strawberry.Private[int]
+    visible_code: strawberry.Private[str | None]
+    number: str = strawberry.field(description="Order number, e.g. QJ20261129-000123.")
+    status: OrderStatus = strawberry.field(description="Where the order is.")
+    service_date: dt.date = strawberry.field(description="The pickup day.")
+    total_fen: int = strawberry.field(description="What it costs, in fen.")
+    created_at: dt.datetime = strawberry.field(description="When it was placed.")
+
+    @strawberry.field(
+        description="The 6-digit code the buyer shows at pickup: visible to the buyer and the "
+        "station leader only."
+    )
+    def pickup_code(self) -> str | None:
+        return self.visible_code
+
+    @strawberry.field(description="The station it is picked up at.")
+    async def station(self, info: Info) -> Station:
+        station = await station_by_id(info, self.station_db_id)
+        assert station is not None  # a foreign key
+        return station
+
+    @strawberry.field(description="The bus trip carrying it.")
+    async def trip(self, info: Info) -> Trip:
+        trip = await trip_by_id(info, self.trip_db_id)
+        assert trip is not None  # a foreign key
+        return trip
+
+    @strawberry.field(description="Who ordered it.")
+    async def buyer(self, info: Info) -> User:
+        user = await user_by_id(info, self.buyer_db_id)
+        assert user is not None  # a foreign key
+        return user
+
+    @strawberry.field(description="What was ordered.")
+    async def lines(self, info: Info) -> list[OrderLine]:
+        lines = await info.context.loaders.children(models.OrderLine, "order_id").load(self.db_id)
+        return [
+            OrderLine(
+                sale_item_db_id=line.sale_item_id,
+                quantity=line.quantity,
+                unit_price_fen=line.unit_price_fen,
+            )
+            for line in lines
+        ]
+
+    @strawberry.field(description="Its status changes, oldest first.")
+    async def history(self, info: Info) -> list[StatusChange]:
+        events = await info.context.loaders.children(models.Event, "order_id").load(self.db_id)
+        return [
+            StatusChange(status=DomainOrderStatus(event.status), at=event.at, message=event.message)
+            for event in events
+            if event.status is not None
+        ]
+
+    @classmethod
+    def of(cls, order: models.Order, info: Info) -> Order:
+        viewer = info.context.viewer
+        return cls(
+            id=strawberry.ID(to_global_id("Order", order.id)),
+            db_id=order.id,
+            buyer_db_id=order.buyer_id,
+            station_db_id=order.station_id,
+            trip_db_id=order.trip_id,
+            visible_code=order.pickup_code if orders.sees_pickup_code(viewer, order) else None,
+            number=order.number,
+            status=DomainOrderStatus(order.status),
+            service_date=order.service_date,
+            total_fen=order.total_fen,
+            created_at=order.created_at,
+        )
+
+
+async def _order_node(info: Info, pk: int) -> Order | None:
+    # Someone else's order is as good as missing through node(id).
+    order = await info.context.loaders.by_id(models.Order).load(pk)
+    if order is None or not orders.can_see(info.context.viewer, order):
+        return None
+    return Order.of(order, info)
+
+
+register_node("Order", _order_node)
+
+
+@strawberry.type(description="Room left on one service date's bus for a station.")
+class DayCapacity:
+    trip_db_id: strawberry.Private[int | None]
+    date: dt.date = strawberry.field(description="The service date.")
+    stop_seq: int | None = strawberry.field(description="The station's stop on that trip.")
+    down: Load = strawberry.field(description="Room from the hub down to the station.")
+    up: Load = strawberry.field(description="Room from the station back up to the hub.")
+
+    @strawberry.field(description="The bus serving the station that day (null if none).")
+    async def trip(self, info: Info) -> Trip | None:
+        return None if self.trip_db_id is None else await trip_by_id(info, self.trip_db_id)
+
+    @classmethod
+    def of(cls, day: orders.DayCapacity) -> DayCapacity:
+        return cls(
+            trip_db_id=day.trip_id,
+            date=day.service_date,
+            stop_seq=day.stop_seq,
+            down=Load.of(day.down),
+            up=Load.of(day.up),
+        )

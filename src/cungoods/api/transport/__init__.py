@@ -1,0 +1,1 @@
+"""How GraphQL reaches the server: the HTTP view and the graphql-transport-ws handler."""

@@ -1,0 +1,132 @@
+"""GraphQL over HTTP as the spec (graphql.github.io/graphql-over-http) has it, on top of
+strawberry's ASGI view.
+
+- Content negotiation: a client that accepts `application/graphql-response+json` (at least as
+  much as `application/json`) gets it; everyone else gets `application/json`.
+- With `application/graphql-response+json`, a request error (the document does not parse or
+  validate, a variable does not coerce, the query is over its cost budget: nothing ran) is HTTP
+  400 and the body has no `data` entry. With `application/json` it stays 200, as legacy clients
+  expect.
+- A mutation (or subscription) sent with GET is 405 Method Not Allowed, with `Allow: POST`.
+- Errors the view refuses before GraphQL runs (bad JSON, missing query, batches: batching is off)
+  are JSON `{"errors": [{"message": ...}]}` with their 4xx status, not plain text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, overload
+
+from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
+
+from cungoods.api.context import Context
+from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def preferred_media_type(accept: str) -> str:
+    """`application/graphql-response+json` if the Accept header ranks it at least as high as
+    `application/json`, else `application/json` (also for no header, or `*/*`)."""
+    quality: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        media = media.lower()
+        if media in (GRAPHQL_RESPONSE_JSON, JSON) and q > 0:
+            quality[media] = max(quality.get(media, 0.0), q)
+    if GRAPHQL_RESPONSE_JSON in quality and quality[GRAPHQL_RESPONSE_JSON] >= quality.get(JSON, 0):
+        return GRAPHQL_RESPONSE_JSON
+    return JSON
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Nothing was executed: the errors came from parsing, validation or variable coercion (none
+    has a path, and none is a masked internal failure)."""
+    errors: list[GraphQLError] = result.errors or []
+    return (
+        result.data is None
+        and bool(errors)
+        and all(
+            error.path is None and (error.extensions or {}).get("code") != "INTERNAL"
+            for error in errors
+        )
+    )
+
+
+class GraphQLView(GraphQL[Context, None]):
+    """strawberry's ASGI view, answering as the GraphQL over HTTP spec asks."""
+
+    @overload
+    async def run(
+        self, request: Request, context: Context = UNSET, root_value: None = UNSET
+    ) -> Response: ...
+
+    @overload
+    async def run(
+        self, request: WebSocket, context: Context = UNSET, root_value: None = UNSET
+    ) -> WebSocket: ...
+
+    async def run(
+        self,
+        request: Request | WebSocket,
+        context: Context = UNSET,
+        root_value: None = UNSET,
+    ) -> Response | WebSocket:
+        if not isinstance(request, Request):
+            return await super().run(request, context, root_value)
+        media_type = preferred_media_type(request.headers.get("accept", ""))
+        try:
+            response = await super().run(request, context, root_value)
+        except HTTPException as error:
+            return _error_response(request, error, media_type)
+        if (
+            media_type == GRAPHQL_RESPONSE_JSON
+            and not isinstance(response, StreamingResponse)
+            and response.media_type == JSON
+        ):
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+            if getattr(request.state, "graphql_request_error", False):
+                response.status_code = 400
+        return response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        data = await super().process_result(request, result)
+        if is_request_error(result):
+            request.state.graphql_request_error = True
+            if preferred_media_type(request.headers.get("accept", "")) == GRAPHQL_RESPONSE_JSON:
+                data.pop("data", None)
+        return data
+
+
+def _error_response(request: Request, error: HTTPException, media_type: str) -> Response:
+    status, headers = error.status_code, {}
+    if request.method == "GET" and isinstance(error.__cause__, InvalidOperationTypeError):
+        # GET is for queries only: a mutation must not run, and the answer says to POST it.
+        status, headers = 405, {"Allow": "POST"}
+    body: dict[str, Any] = {"errors": [{"message": error.reason}]}
+    if status == 503:
+        # The database is down (app.py, while looking up the viewer): say when to retry.
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        body["errors"][0]["extensions"] = {"code": DATABASE_UNAVAILABLE}
+    return JSONResponse(
+        body, status_code=status, headers=headers, media_type=f"{media_type}; charset=utf-8"
+    )

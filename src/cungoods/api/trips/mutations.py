@@ -1,0 +1,76 @@
+"""The trip mutations: recordTripEvent, swapTripVehicle, cancelTrip."""
+
+from __future__ import annotations
+
+import strawberry
+
+from cungoods.api.context import Info
+from cungoods.api.errors import mutation_payload
+from cungoods.api.ids import pk_of
+from cungoods.api.network.types import Trip
+from cungoods.api.trips.inputs import CancelTripInput, RecordTripEventInput, SwapTripVehicleInput
+from cungoods.api.trips.payloads import (
+    CancelTripPayload,
+    RecordTripEventPayload,
+    SwapTripVehiclePayload,
+)
+from cungoods.api.trips.types import TripChangeReport
+from cungoods.services import trip_changes, trips
+from cungoods.services.trips import TripEventKind as DomainTripEventKind
+
+
+@strawberry.type
+class TripMutation:
+    @strawberry.mutation(
+        description="Report a trip's departure, arrival or departure at a stop, delay, "
+        "completion or cancellation (the trip's DRIVER, or a DISPATCHER); moves what is on board."
+    )
+    async def record_trip_event(
+        self, info: Info, input: RecordTripEventInput
+    ) -> RecordTripEventPayload:
+        return await mutation_payload(
+            RecordTripEventPayload,
+            lambda: trips.record_trip_event(
+                viewer=info.context.viewer,
+                trip_id=pk_of(input.trip_id, "Trip", "tripId"),
+                kind=DomainTripEventKind(input.kind),
+                stop_seq=input.stop_seq,
+                minutes=input.minutes,
+                note=input.note or "",
+            ),
+            trip=Trip.of,
+        )
+
+    @strawberry.mutation(
+        description="Run a scheduled trip with another vehicle (DISPATCHER): what no longer fits "
+        "moves to the next trip of the route with room, or is cancelled."
+    )
+    async def swap_trip_vehicle(
+        self, info: Info, input: SwapTripVehicleInput
+    ) -> SwapTripVehiclePayload:
+        return await mutation_payload(
+            SwapTripVehiclePayload,
+            lambda: trip_changes.swap_vehicle(
+                viewer=info.context.viewer,
+                trip_id=pk_of(input.trip_id, "Trip", "tripId"),
+                vehicle_id=pk_of(input.vehicle_id, "Vehicle", "vehicleId"),
+            ),
+            trip=lambda change: Trip.of(change.trip),
+            report=lambda change: TripChangeReport.of(change, info),
+        )
+
+    @strawberry.mutation(
+        description="Cancel a trip (DISPATCHER): what has not boarded moves to the next trip of "
+        "the route with room, or is cancelled with its stock given back."
+    )
+    async def cancel_trip(self, info: Info, input: CancelTripInput) -> CancelTripPayload:
+        return await mutation_payload(
+            CancelTripPayload,
+            lambda: trip_changes.cancel_trip(
+                viewer=info.context.viewer,
+                trip_id=pk_of(input.trip_id, "Trip", "tripId"),
+                reason=input.reason,
+            ),
+            trip=lambda change: Trip.of(change.trip),
+            report=lambda change: TripChangeReport.of(change, info),
+        )

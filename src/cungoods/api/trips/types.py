@@ -1,0 +1,39 @@
+"""Trip event kinds, and the report of what a trip change moved or cancelled."""
+
+from __future__ import annotations
+
+import strawberry
+
+from cungoods.api.context import Info
+from cungoods.api.orders.types import Order
+from cungoods.api.produce.types import ProducePurchase
+from cungoods.services import trip_changes
+from cungoods.services.trips import TripEventKind as DomainTripEventKind
+
+# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
+# returns it); naming the class, not the call's result, keeps it a type for mypy.
+TripEventKind = DomainTripEventKind
+strawberry.enum(TripEventKind, name="TripEventKind", description="What happened to a trip.")
+
+
+@strawberry.type(description="What a trip change moved to later buses or cancelled.")
+class TripChangeReport:
+    moved_orders: list[Order] = strawberry.field(description="Orders now on a later trip.")
+    cancelled_orders: list[Order] = strawberry.field(
+        description="Orders no bus had room for within a day: cancelled, stock given back."
+    )
+    moved_purchases: list[ProducePurchase] = strawberry.field(
+        description="Produce now on a later trip."
+    )
+    cancelled_purchases: list[ProducePurchase] = strawberry.field(
+        description="Produce no bus had room for by the listing's ready-until date: cancelled."
+    )
+
+    @classmethod
+    def of(cls, change: trip_changes.TripChange, info: Info) -> TripChangeReport:
+        return cls(
+            moved_orders=[Order.of(o, info) for o in change.moved_orders],
+            cancelled_orders=[Order.of(o, info) for o in change.cancelled_orders],
+            moved_purchases=[ProducePurchase.of(p, info) for p in change.moved_purchases],
+            cancelled_purchases=[ProducePurchase.of(p, info) for p in change.cancelled_purchases],
+        )

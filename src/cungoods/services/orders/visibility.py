@@ -1,0 +1,49 @@
+"""Who sees an order, and reading orders."""
+
+from __future__ import annotations
+
+from cungoods.models import Event, Order
+from cungoods.services.auth import Viewer, require_viewer
+from cungoods.services.errors import invalid, not_allowed, not_found
+from cungoods.services.pagination import Page
+
+
+def can_see(viewer: Viewer | None, order: Order) -> bool:
+    """The buyer, the leader of the order's station, and dispatchers."""
+    return viewer is not None and (
+        order.buyer_id == viewer.id or viewer.leads(order.station_id) or viewer.is_dispatcher
+    )
+
+
+def sees_pickup_code(viewer: Viewer | None, order: Order) -> bool:
+    """The code is the key to the goods: only the buyer and the leader handing them out."""
+    return viewer is not None and (order.buyer_id == viewer.id or viewer.leads(order.station_id))
+
+
+async def get_order(*, viewer: Viewer | None, order_id: int) -> Order:
+    signed_in = require_viewer(viewer)
+    order = await Order.get_or_none(id=order_id)
+    if order is None:
+        raise not_found("order", "id")
+    if not can_see(signed_in, order):
+        raise not_allowed("this order belongs to someone else")
+    return order
+
+
+async def my_orders(
+    *, viewer: Viewer | None, first: int, after_id: int | None, max_size: int
+) -> Page[Order]:
+    """The viewer's own orders, newest first."""
+    signed_in = require_viewer(viewer)
+    if not 0 <= first <= max_size:
+        raise invalid(f"first is 0 to {max_size}", "first")
+    query = Order.filter(buyer_id=signed_in.id)
+    total = await query.count()
+    window = query.filter(id__lt=after_id) if after_id is not None else query
+    rows = await window.order_by("-id").limit(first + 1)
+    return Page(items=rows[:first], has_next=len(rows) > first, total=total)
+
+
+async def history(*, order_id: int) -> list[Event]:
+    """The order's status events, oldest first."""
+    return await Event.filter(order_id=order_id, status__not_isnull=True).order_by("id")
