@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from tortoise.transactions import in_transaction
 
 from cungoods.models import Hub, Route, RouteStop, Station, Trip, User, Vehicle
-from cungoods.models.enums import Role
+from cungoods.models.enums import AccountKind, LedgerKind, Role
 from cungoods.services import clock
 from cungoods.services.auth import hash_password, issue_token
+from cungoods.services.money import ledger
 from cungoods.services.scheduling import ensure_trips
 
 TEST_SECRET = "test-secret-key-for-signing-tokens-0123456789"
@@ -44,16 +46,60 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
+# What a test buyer starts with in their wallet: enough for any order a test places (an order
+# is paid from the wallet by default), far from what the overflow checks care about.
+BUYER_WALLET_FEN = 10_000_000
+
+
+async def fund_wallet(user_id: int, amount_fen: int = BUYER_WALLET_FEN) -> None:
+    """Credit a buyer's wallet through the ledger, as if paid in through the provider (a TOP_UP
+    from the clearing account), so the ledger invariant holds in every test."""
+    if amount_fen <= 0:
+        return
+    async with in_transaction():
+        wallet = await ledger.account(AccountKind.BUYER_WALLET, user_id)
+        clearing = await ledger.account(AccountKind.PAYMENTS_CLEARING)
+        await ledger.post(
+            LedgerKind.TOP_UP,
+            ledger.transfer(source=clearing, target=wallet, amount_fen=amount_fen),
+            memo="test funds",
+        )
+
+
+async def fund_buyers(
+    users: list[User] | tuple[User, ...], amount_fen: int = BUYER_WALLET_FEN
+) -> None:
+    """Fund every BUYER among `users` (for users made without these builders, or registered
+    through the API)."""
+    for user in users:
+        if Role.BUYER.value in user.roles:
+            await fund_wallet(user.id, amount_fen)
+
+
 async def make_user(
-    *roles: Role, name: str = "测试用户", station: Station | None = None, phone: str | None = None
+    *roles: Role,
+    name: str = "测试用户",
+    station: Station | None = None,
+    phone: str | None = None,
+    wallet_fen: int = BUYER_WALLET_FEN,
 ) -> User:
-    return await User.create(
+    """A user with roles; a BUYER starts with `wallet_fen` in their wallet (0 for none)."""
+    user = await User.create(
         phone=phone or next_phone(),
         name=name,
         password_hash=password_hash(),
         roles=[role.value for role in roles],
         station=station,
     )
+    if Role.BUYER in roles:
+        await fund_wallet(user.id, wallet_fen)
+    return user
+
+
+async def fund_phone(phone: str, amount_fen: int = BUYER_WALLET_FEN) -> None:
+    """Fund the wallet of the buyer registered (through the API) with this phone."""
+    user = await User.get(phone=phone)
+    await fund_wallet(user.id, amount_fen)
 
 
 def token_for(user: User) -> str:

@@ -16,7 +16,8 @@ from cungoods.api.ids import to_cursor, to_global_id
 from cungoods.events import outbox
 from cungoods.models import Vehicle
 from cungoods.models.enums import Role
-from cungoods.services import purchases, requests, trips
+from cungoods.services import clock, purchases, requests, trips
+from cungoods.services.money import commission, settlement
 
 
 @dataclass
@@ -71,6 +72,14 @@ async def build_world() -> World:
         "dispatcher": shop.dispatcher,
         "admin": await make_user(Role.ADMIN, name="管理员"),
     }
+    # The leader here's commission on a day, settled: a statement for markPaidOut and the
+    # statement queries to show.
+    async with in_transaction():
+        await commission.accrue(leader_id=users["leader here"].id, amount_fen=300)
+    settled = await settlement.settle(
+        viewer=viewer(shop.dispatcher), start=clock.today(), end=clock.today()
+    )
+    statement = next(s for s in settled if s.user_id == users["leader here"].id)
     target = await make_user(Role.BUYER, name="新团长")
     tokens: dict[str, str | None] = {"anonymous": None}
     tokens |= {role: token_for(user) for role, user in users.items()}
@@ -98,5 +107,9 @@ async def build_world() -> World:
         "buyerPhone": shop.buyer.phone,
         "orderPk": str(order.id),
         "since": to_cursor(start.id),
+        "statement": to_global_id("Statement", statement.id),
+        "statementDay": clock.today().isoformat(),
+        "buyerPk": str(shop.buyer.id),
+        "buyerUser": to_global_id("User", shop.buyer.id),
     }
     return World(ids=ids, tokens=tokens)

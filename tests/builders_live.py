@@ -28,6 +28,7 @@ from builders import (
     PASSWORD,
     TEST_SECRET,
     Network,
+    fund_buyers,
     make_network,
     next_phone,
     schedule,
@@ -63,13 +64,15 @@ async def make_user(*roles: Role, name: str = "测试用户", station: Station |
     """Like builders.make_user, hashing the password once per session (argon2 is slow)."""
     if not _password_hash:
         _password_hash.append(hash_password(PASSWORD))
-    return await User.create(
+    user = await User.create(
         phone=next_phone(),
         name=name,
         password_hash=_password_hash[0],
         roles=[role.value for role in roles],
         station=station,
     )
+    await fund_buyers([user])
+    return user
 
 
 def gid(type_name: str, pk: int) -> str:

@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from builders import Network, make_network, make_user, schedule
 from cungoods.models import Leg, Order, Product, SaleItem, SaleWindow, Station, Trip, User
-from cungoods.models.enums import OrderStatus, Role, Temperature
+from cungoods.models.enums import OrderStatus, PayWith, Role, Temperature
 from cungoods.services import catalog, clock, orders
 from cungoods.services.auth import Viewer
 from cungoods.services.orders import LineRequest
@@ -162,8 +162,10 @@ async def place(
     lines: dict[str, int] | None = None,
     key: str | None = None,
     service_date: dt.date = SERVICE_DATE,
+    pay_with: PayWith = PayWith.BALANCE,
 ) -> Order:
-    """Place an order through the service (default: 2 bags of rice to the station at seq 2)."""
+    """Place an order through the service (default: 2 bags of rice to the station at seq 2,
+    paid from the buyer's wallet)."""
     wanted = lines if lines is not None else {"RICE": 2}
     return await orders.place_order(
         viewer=viewer(buyer or shop.buyer),
@@ -171,6 +173,7 @@ async def place(
         service_date=service_date,
         lines=[LineRequest(shop.item(sku).id, quantity) for sku, quantity in wanted.items()],
         idempotency_key=key,
+        pay_with=pay_with,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from tortoise.transactions import in_transaction
 
-from builders import PASSWORD, gql, next_phone, token_for
+from builders import PASSWORD, fund_buyers, gql, next_phone, token_for
 from cungoods.api.ids import to_global_id
 from cungoods.models import Leg, ProduceListing, Shipment, Station, User
 from cungoods.models.enums import Direction, Role, Temperature
@@ -49,13 +49,15 @@ async def make_person(*roles: Role, name: str = "测试用户", station: Station
     a fifth of a second, and upstream tests need many people)."""
     if not _hash:
         _hash.append(hash_password(PASSWORD))
-    return await User.create(
+    user = await User.create(
         phone=next_phone(),
         name=name,
         password_hash=_hash[0],
         roles=[role.value for role in roles],
         station=station,
     )
+    await fund_buyers([user])
+    return user
 
 
 async def make_farmer(station: Station, name: str = "柴建新") -> User:

@@ -36,11 +36,14 @@ from builders_authz import World, build_world
 from builders_live import Closed, live_server
 from builders_orders import SERVICE_DATE, after_cutoff, bring_to_station
 from conftest import reset_database
+from cungoods.api.ids import pk_of, to_global_id
 from cungoods.config import Settings
 from cungoods.devtools.schema_export import sdl
-from cungoods.models import Order, ProducePurchase
-from cungoods.models.enums import PurchaseStatus
-from cungoods.services import clock
+from cungoods.models import Order, ProducePurchase, User
+from cungoods.models.enums import PayWith, PurchaseStatus
+from cungoods.services import clock, orders
+from cungoods.services.auth import Viewer
+from cungoods.services.orders import LineRequest
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "authorization.md"
 ROLES = (
@@ -63,6 +66,31 @@ async def _order_at_station(world: World) -> None:
 
 async def _after_cutoff(world: World) -> None:
     after_cutoff()
+
+
+async def _confirmed(world: World) -> None:
+    """The order confirmed by its cutoff: in the pick list, loading plan and manifest."""
+    order = await Order.get(id=int(world.ids["orderPk"]))
+    await orders.cut_off(window_id=order.window_id)
+
+
+async def _code_locked(world: World) -> None:
+    """The order at its station, its pickup code locked by five wrong tries."""
+    await _order_at_station(world)
+    await Order.filter(id=int(world.ids["orderPk"])).update(wrong_code_attempts=5)
+
+
+async def _unpaid_order(world: World) -> None:
+    """An order of the buyer's to pay through the provider (it waits UNPAID)."""
+    order = await orders.place_order(
+        viewer=Viewer.of(await User.get(id=int(world.ids["buyerPk"]))),
+        station_id=pk_of(world.ids["here"], "Station"),
+        service_date=SERVICE_DATE,
+        lines=[LineRequest(pk_of(world.ids["rice"], "SaleItem"), 1)],
+        idempotency_key=None,
+        pay_with=PayWith.PROVIDER,
+    )
+    world.ids["unpaidOrder"] = to_global_id("Order", order.id)
 
 
 def _purchase_in(status: PurchaseStatus) -> Callable[[World], Awaitable[None]]:
@@ -152,6 +180,25 @@ OPS: dict[str, Op] = {
         "query($id: ID!) { node(id: $id) { ... on ProducePurchase { result: collectCode } } }",
         lambda w: {"id": w.ids["purchase"]},
     ),
+    "node.User": Op(
+        "query",
+        _q("{ ... on User { name } }", "node(id: $id)", "($id: ID!)"),
+        lambda w: {"id": w.ids["buyerUser"]},
+    ),
+    "ManifestOrder.pickupCode": Op(
+        "query",
+        "query($t: ID!, $s: ID!) { stationManifest(tripId: $t, stationId: $s) "
+        "{ orders { result: pickupCode } } }",
+        lambda w: {"t": w.ids["trip"], "s": w.ids["here"]},
+        prepare=_confirmed,
+    ),
+    "CrateOrder.order": Op(
+        "query",
+        "query($t: ID!) { loadingPlan(tripId: $t) "
+        "{ steps { crate { orders { result: order { id } } } } } }",
+        lambda w: {"t": w.ids["trip"]},
+        prepare=_confirmed,
+    ),
     "pickList": Op(
         "query",
         _q("{ orderCount }", "pickList(tripId: $t)", "($t: ID!)"),
@@ -168,6 +215,26 @@ OPS: dict[str, Op] = {
         lambda w: {"t": w.ids["trip"], "s": w.ids["here"]},
     ),
     "networkStats": Op("query", _q("{ from }", f'networkStats(from: "{D}", to: "{D}")'), _none),
+    # --- money ---------------------------------------------------------------------------
+    "myLedger": Op(
+        "query", _q("{ totalCount edges { node { kind } } }", "myLedger(first: 5)"), _none
+    ),
+    "myStatements": Op(
+        "query",
+        _q("{ id }", "myStatements(from: $d, to: $d)", "($d: Date!)"),
+        lambda w: {"d": w.ids["statementDay"]},
+    ),
+    "statements": Op(
+        "query",
+        _q("{ id }", "statements(from: $d, to: $d)", "($d: Date!)"),
+        lambda w: {"d": w.ids["statementDay"]},
+    ),
+    "viewer.wallet": Op("query", "query { viewer { result: wallet { balanceFen } } }", _none),
+    "User.wallet": Op(
+        "query",
+        "query($id: ID!) { trip(id: $id) { driver { result: wallet { balanceFen } } } }",
+        lambda w: {"id": w.ids["trip"]},
+    ),
     # --- mutations -----------------------------------------------------------------------
     "register": Op(
         "mutation",
@@ -337,6 +404,17 @@ OPS: dict[str, Op] = {
         lambda w: {"input": {"tripId": w.ids["trip"], "kind": "DELAYED", "minutes": 5}},
         changes_world=False,
     ),
+    "recordTripEvent.CANCELLED": Op(
+        "mutation",
+        _m("recordTripEvent", "RecordTripEventInput"),
+        lambda w: {"input": {"tripId": w.ids["trip"], "kind": "CANCELLED"}},
+    ),
+    "unlockPickupCode": Op(
+        "mutation",
+        _m("unlockPickupCode", "UnlockPickupCodeInput"),
+        lambda w: {"input": {"orderId": w.ids["order"]}},
+        prepare=_code_locked,
+    ),
     "swapTripVehicle": Op(
         "mutation",
         _m("swapTripVehicle", "SwapTripVehicleInput"),
@@ -346,6 +424,43 @@ OPS: dict[str, Op] = {
         "mutation",
         _m("cancelTrip", "CancelTripInput"),
         lambda w: {"input": {"tripId": w.ids["trip"], "reason": "路面塌方"}},
+    ),
+    # --- money mutations -----------------------------------------------------------------
+    "topUp": Op(
+        "mutation",
+        _m("topUp", "TopUpInput"),
+        lambda w: {
+            "input": {
+                "buyerPhone": w.ids["buyerPhone"],
+                "amountFen": 100,
+                "idempotencyKey": uuid.uuid4().hex,
+            }
+        },
+        changes_world=False,
+    ),
+    "setCommissionRate": Op(
+        "mutation",
+        _m("setCommissionRate", "SetCommissionRateInput"),
+        lambda w: {"input": {"category": "粮油", "rateBp": 900}},
+        changes_world=False,
+    ),
+    "settle": Op(
+        "mutation",
+        _m("settle", "SettleInput"),
+        lambda w: {"input": {"from": w.ids["statementDay"], "to": w.ids["statementDay"]}},
+        changes_world=False,
+    ),
+    "markPaidOut": Op(
+        "mutation",
+        _m("markPaidOut", "MarkPaidOutInput"),
+        lambda w: {"input": {"statementId": w.ids["statement"], "reference": "ICBC-1"}},
+    ),
+    "startPayment": Op(
+        "mutation",
+        _m("startPayment", "StartPaymentInput"),
+        lambda w: {"input": {"orderId": w.ids["unpaidOrder"], "idempotencyKey": uuid.uuid4().hex}},
+        prepare=_unpaid_order,
+        changes_world=False,
     ),
     # --- subscriptions -------------------------------------------------------------------
     "tripUpdates": Op(
@@ -420,8 +535,13 @@ def outcome_of(body: dict[str, Any]) -> str:
     if result is None:
         # Field rows (`order { result: pickupCode }`, ...) nest the result one or two levels.
         nested = next(iter(data.values()), None) if data else None
-        while isinstance(nested, dict) and "result" not in nested and len(nested) == 1:
-            nested = next(iter(nested.values()))
+        while True:  # through single fields, and into the first item of a list
+            if isinstance(nested, list):
+                nested = nested[0] if nested else None
+            elif isinstance(nested, dict) and "result" not in nested and len(nested) == 1:
+                nested = next(iter(nested.values()))
+            else:
+                break
         if isinstance(nested, dict) and "result" in nested:
             return "OK" if nested["result"] is not None else "NULL"
         return "NULL"

@@ -17,7 +17,7 @@ from cungoods.services.money.ledger import InsufficientFunds, Leg
 
 async def _funded_wallet(amount_fen: int) -> tuple[int, int]:
     """A buyer's wallet topped up with `amount_fen` in cash at a leader's station."""
-    buyer = await make_user(Role.BUYER)
+    buyer = await make_user(Role.BUYER, wallet_fen=0)
     leader = await make_user(Role.LEADER)
     async with in_transaction():
         wallet = await ledger.account(AccountKind.BUYER_WALLET, buyer.id)
@@ -103,7 +103,7 @@ async def test_the_invariant_query_finds_a_balance_changed_behind_the_ledgers_ba
 async def test_a_platform_account_has_no_owner_and_a_party_account_needs_one() -> None:
     with pytest.raises(ValueError):
         await ledger.account(AccountKind.BUYER_WALLET)
-    buyer = await make_user(Role.BUYER)
+    buyer = await make_user(Role.BUYER, wallet_fen=0)
     with pytest.raises(ValueError):
         await ledger.account(AccountKind.PLATFORM_REVENUE, buyer.id)
     assert await ledger.balance_of(AccountKind.BUYER_WALLET, buyer.id) == 0

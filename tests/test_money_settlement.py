@@ -19,7 +19,7 @@ from cungoods.services.money import commission, ledger, settlement, topups
 
 async def test_a_leader_tops_up_a_wallet_with_cash_and_owes_the_hub_that_cash() -> None:
     leader = await make_user(Role.LEADER)
-    buyer = await make_user(Role.BUYER)
+    buyer = await make_user(Role.BUYER, wallet_fen=0)
 
     await topups.top_up(
         viewer=Viewer.of(leader), buyer_phone=buyer.phone, amount_fen=2_000, idempotency_key="t1"
@@ -36,7 +36,7 @@ async def test_a_leader_tops_up_a_wallet_with_cash_and_owes_the_hub_that_cash() 
 @pytest.mark.parametrize("amount", [0, -5, topups.MAX_TOP_UP_FEN + 1])
 async def test_a_top_up_out_of_range_is_refused_and_credits_nothing(amount: int) -> None:
     leader = await make_user(Role.LEADER)
-    buyer = await make_user(Role.BUYER)
+    buyer = await make_user(Role.BUYER, wallet_fen=0)
 
     with pytest.raises(DomainError) as refused:
         await topups.top_up(
@@ -51,7 +51,7 @@ async def test_a_top_up_out_of_range_is_refused_and_credits_nothing(amount: int)
 
 
 async def test_only_a_leader_tops_up_and_only_a_buyers_wallet() -> None:
-    buyer = await make_user(Role.BUYER)
+    buyer = await make_user(Role.BUYER, wallet_fen=0)
     farmer = await make_user(Role.FARMER)
     leader = await make_user(Role.LEADER)
 
@@ -79,7 +79,7 @@ def test_commission_is_rounded_down_to_the_fen() -> None:
 async def test_a_period_settles_into_one_statement_per_account_paid_out_once() -> None:
     dispatcher = Viewer.of(await make_user(Role.DISPATCHER))
     leader = await make_user(Role.LEADER)
-    buyer = await make_user(Role.BUYER)
+    buyer = await make_user(Role.BUYER, wallet_fen=0)
     await topups.top_up(
         viewer=Viewer.of(leader),
         buyer_phone=buyer.phone,

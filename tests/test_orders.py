@@ -343,7 +343,10 @@ async def test_cancelling_gives_stock_and_room_back() -> None:
     assert await sold(shop.item("FISH")) == 0
     assert await used_g(shop.trip) == [1000, 0, 0, 0, 0]
     assert (await Shipment.get(id=order.shipment_id)).state is ShipmentState.RELEASED
-    statuses = [e.status for e in await Event.filter(order_id=order.id).order_by("id")]
+    statuses = [
+        e.status
+        for e in await Event.filter(order_id=order.id, status__not_isnull=True).order_by("id")
+    ]
     assert statuses == ["PLACED", "CANCELLED"]
     assert (await Order.get(id=keep.id)).status is OrderStatus.PLACED
     assert await capacity.invariant_violations() == []

@@ -116,6 +116,7 @@ async def test_produce_goes_from_the_farmer_to_the_buyer_step_by_step(
     assert kinds == [
         "PURCHASE_RESERVED",
         "PURCHASE_HANDED_OVER",
+        "PURCHASE_REFUNDED",  # the 5 斤 not handed over (tests/test_money_produce.py)
         "PURCHASE_AT_HUB",
         "PURCHASE_COLLECTED",
     ]

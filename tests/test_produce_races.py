@@ -17,7 +17,7 @@ from collections.abc import Awaitable
 import pytest
 from tortoise.transactions import in_transaction
 
-from builders import make_network, schedule
+from builders import fund_buyers, make_network, schedule
 from builders_produce import make_farmer, make_listing, pin_clock
 from cungoods.models import (
     Leg,
@@ -40,14 +40,17 @@ KG = 1000
 
 
 async def buyers(count: int) -> list[Viewer]:
-    """Buyers stored in one statement (no password hashing: they never sign in)."""
+    """Buyers stored in one statement (no password hashing: they never sign in), each with
+    money in their wallet (buyProduce and acceptOffer pay from it by default)."""
     await User.bulk_create(
         [
             User(phone=f"1350{n:07d}", name=f"买家{n}", password_hash="-", roles=[Role.BUYER])
             for n in range(count)
         ]
     )
-    return [Viewer.of(user) for user in await User.filter(phone__startswith="1350").order_by("id")]
+    users = await User.filter(phone__startswith="1350").order_by("id")
+    await fund_buyers(users)
+    return [Viewer.of(user) for user in users]
 
 
 async def outcomes(calls: list[Awaitable[object]]) -> list[object]:

@@ -8,7 +8,8 @@ from rich.progress import Progress
 
 from cungoods.devtools.simulate import Plan, report, simulate
 from cungoods.models import Order, ProducePurchase, Trip
-from cungoods.models.enums import OrderStatus, PurchaseStatus, TripStatus
+from cungoods.models.enums import AccountKind, OrderStatus, PurchaseStatus, TripStatus
+from cungoods.services.money import ledger
 
 
 async def test_a_simulated_county_keeps_the_capacity_invariant() -> None:
@@ -46,5 +47,18 @@ async def test_a_simulated_county_keeps_the_capacity_invariant() -> None:
     assert outcome.stats.totals.produce_purchases == await carried.count()
     ran = Trip.filter(service_date__range=days, status=TripStatus.COMPLETED)
     assert sum(route.trips for route in outcome.stats.routes) == await ran.count() == 6
+    # and the money of the day is the ledger's: what buyers paid, less refunds, is what the
+    # platform and the leaders took in (no produce was collected in one day's run)
+    money = outcome.money
+    assert money is not None and money.sales_fen > 0
+    assert outcome.ledger_violations == []
+    assert money.sales_fen - money.refunds_fen == (
+        money.platform_revenue_fen
+        + money.commissions_fen
+        + money.farmer_credits_fen
+        + await ledger.balance_of(AccountKind.PRODUCE_HELD)
+    )
     report(outcome, console)
-    assert "Capacity invariant holds" in console.export_text()
+    printed = console.export_text()
+    assert "Capacity invariant holds" in printed and "Ledger invariant holds" in printed
+    assert "Money: top-ups" in printed

@@ -179,9 +179,9 @@ async def test_events_out_of_order_are_refused_and_change_nothing(
     await place_order(line, 2, buyer, status=OrderStatus.CONFIRMED)
     driver = token_for(line.driver)
 
-    async def refused(kind: str, reason: str, **fields: Any) -> None:
+    async def refused(kind: str, reason: str, *, by: str | None = None, **fields: Any) -> None:
         before = await snapshot(line)
-        payload = await record(client, driver, line, kind, **fields)
+        payload = await record(client, by or driver, line, kind, **fields)
         assert payload["trip"] is None, reason
         assert codes(payload) == [("INVALID_STATE", None)], reason
         assert await snapshot(line) == before, reason
@@ -212,7 +212,8 @@ async def test_events_out_of_order_are_refused_and_change_nothing(
     await record(client, driver, line, "ARRIVED", stopSeq=line.last_seq)
     assert (await record(client, driver, line, "COMPLETED"))["errors"] == []
     await refused("DELAYED", "a delay after the end", minutes=5)
-    await refused("CANCELLED", "cancelling a completed trip")
+    # (only a dispatcher may cancel a trip at all)
+    await refused("CANCELLED", "cancelling a completed trip", by=token_for(line.dispatcher))
     await refused("COMPLETED", "completing twice")
 
 

@@ -29,14 +29,17 @@ from cungoods.db.errors import is_database_unavailable
 from cungoods.events.broker import Broker
 from cungoods.events.factory import make_broker
 from cungoods.jobs.cutoff import CutoffScheduler
+from cungoods.jobs.payments import PaymentExpiry
 from cungoods.observability import logs
 from cungoods.services import clock
-from cungoods.services.auth import load_viewer
+from cungoods.services.auth import configure_hashing, load_viewer
 from cungoods.services.errors import DomainError
+from cungoods.services.money import fees
 from cungoods.web import ops
 from cungoods.web.board_routes import board_routes
 from cungoods.web.context import RequestContext
 from cungoods.web.limits import BodySizeLimit
+from cungoods.web.payments import payment_routes
 
 log = logging.getLogger("cungoods")
 
@@ -86,6 +89,7 @@ class GraphQLApp(GraphQLView):
         return None
 
     async def _authenticate(self, context: Context, token: str) -> None:
+        context.token = token
         try:
             context.viewer = await load_viewer(token=token, secret=self.settings.signing_key)
         except DomainError as error:
@@ -120,6 +124,12 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     settings = settings or Settings()
     settings.signing_key  # noqa: B018  (fail fast without a key; create the embedded one now)
     clock.configure(settings.tz)
+    configure_hashing(concurrency=settings.login_hash_concurrency)
+    fees.configure(
+        platform_fee_bp=settings.platform_fee_bp,
+        collection_fee_bp=settings.collection_fee_bp,
+        payment_timeout_minutes=settings.payment_timeout_minutes,
+    )
     logs.configure_if_unset(level=settings.log_level, json_format=settings.log_json)
     broker = make_broker(settings)
     graphql = GraphQLApp(settings, broker)
@@ -137,11 +147,15 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         # Each sale window's cutoff runs by itself at its time while the server runs.
         cutoffs = CutoffScheduler()
         cutoffs.start()
+        # Orders and purchases left unpaid past their pay-by instant are released.
+        expiry = PaymentExpiry()
+        expiry.start()
         try:
             yield
         finally:
             await broker.stop()  # completes open subscriptions first
             await cutoffs.stop()
+            await expiry.stop()
             if manage_db:
                 await db.close()
 
@@ -153,6 +167,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             Route("/readyz", ops.readyz),
             Route("/metrics", ops.metrics_endpoint),
             *board_routes(settings),  # the dispatch board at /board (issue 8)
+            *payment_routes(settings),  # the provider's notifications, the sandbox (issue 12)
         ],
         middleware=[
             Middleware(RequestContext),

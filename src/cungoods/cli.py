@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -42,7 +43,19 @@ def serve(
         ws_max_size=settings.max_body_bytes,
         # Compression about doubles the memory of each open subscription (bench/subscribers.py).
         ws_per_message_deflate=False,
+        # X-Forwarded-For and X-Forwarded-Proto are believed only from the configured proxies;
+        # uvicorn's own default would trust any peer at 127.0.0.1.
+        **proxy_options(settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy-header options: on, for the listed proxies only, when
+    `forwarded_allow_ips` is set; off (the peer is the client) when it is empty."""
+    trusted = [ip.strip() for ip in settings.forwarded_allow_ips.split(",") if ip.strip()]
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
 @app.command()

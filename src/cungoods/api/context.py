@@ -24,6 +24,9 @@ class Context:
     viewer: Viewer | None = None
     # Why the token was refused, if one was sent: resolvers that need a viewer report it.
     auth_error: str | None = None
+    # The bearer token the viewer came from: a WebSocket re-reads the viewer from it before
+    # every operation and event (services/sessions.py).
+    token: str | None = None
     loaders: Loaders = field(default_factory=Loaders)
     # strawberry stores the graphql-transport-ws connection_init payload here (must be declared).
     connection_params: dict[str, Any] | None = None

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from cungoods.services.errors import DomainError, ErrorCode
+
+# Every primary key is a 32-bit integer column (PostgreSQL `integer`): a larger number cannot name
+# a row, and sent to the database it would fail there (asyncpg refuses it; SQLite past 2^63).
+MAX_PK = 2**31 - 1
+# ASCII digits only, no sign, no leading zero, no spaces or underscores: int() would also read
+# "٣" (Arabic-Indic three), " 3", "+3" and "1_0", so one row would answer to many ids.
+_PK = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
+_TYPE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,39}", re.ASCII)
 
 
 def to_global_id(type_name: str, pk: int) -> str:
@@ -15,18 +24,26 @@ def to_global_id(type_name: str, pk: int) -> str:
 def from_global_id(
     global_id: str, expected: str | None = None, field: str = "id"
 ) -> tuple[str, int]:
-    """(type name, pk); INVALID_INPUT for anything malformed or of the wrong type."""
+    """(type name, pk); INVALID_INPUT for anything malformed, out of range or of the wrong type.
+    Only the canonical spelling of an id is accepted (what to_global_id writes, with or without
+    its base64 padding)."""
+    shown = global_id if len(global_id) <= 64 else global_id[:64] + "…"
     try:
         padded = global_id + "=" * (-len(global_id) % 4)
-        type_name, _, raw_pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        pk = int(raw_pk)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise DomainError(
-            ErrorCode.INVALID_INPUT, f"{global_id!r} is not a valid id", [field]
-        ) from exc
-    if not type_name or pk <= 0 or (expected is not None and type_name != expected):
-        what = f"a {expected} id" if expected else "a valid id"
-        raise DomainError(ErrorCode.INVALID_INPUT, f"{global_id!r} is not {what}", [field])
+        decoded = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{shown!r} is not a valid id", [field]) from exc
+    type_name, _, raw_pk = decoded.partition(":")
+    if (
+        not _TYPE_NAME.fullmatch(type_name)
+        or not _PK.fullmatch(raw_pk)
+        or int(raw_pk) > MAX_PK
+        or to_global_id(type_name, int(raw_pk)) != global_id.rstrip("=")
+    ):
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{shown!r} is not a valid id", [field])
+    pk = int(raw_pk)
+    if expected is not None and type_name != expected:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{shown!r} is not a {expected} id", [field])
     return type_name, pk
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable
-from typing import Any, Generic, NewType, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NewType, TypeVar
 
 import strawberry
-from strawberry.schema.types.base_scalars import DateTimeDefinition
+from strawberry.exceptions import StrawberryInputCoercionError
+from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition, wrap_parser
 from strawberry.types.scalar import ScalarDefinition
 
 from cungoods.api.ids import to_cursor
@@ -25,9 +27,43 @@ def _show_local(value: dt.datetime) -> str:
     return aware.astimezone(clock.tz()).isoformat()
 
 
+# The dates and times the server takes in: wide enough for any real schedule or report, and far
+# enough from Python's year 1 and year 9999 that date arithmetic (the day before a cutoff, 14 days
+# of outlook, a time zone shift) can never overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
+
+
+def _in_range(year: int, what: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"{what} must be between the years {FIRST_YEAR} and {LAST_YEAR}")
+
+
+def _read_date(value: str) -> dt.date:
+    """Only `YYYY-MM-DD` (RFC 3339 full-date) with ASCII digits: Python's fromisoformat would
+    also take `20261204` and other spellings."""
+    if not _ISO_DATE.fullmatch(value):
+        raise ValueError("a Date is YYYY-MM-DD, e.g. 2026-12-04")
+    parsed = dt.date.fromisoformat(value)
+    _in_range(parsed.year, "a Date")
+    return parsed
+
+
+Date: ScalarDefinition = dataclasses.replace(
+    DateDefinition,
+    description="A calendar date, YYYY-MM-DD (RFC 3339 full-date), in the service time zone.",
+    specified_by_url="https://tools.ietf.org/html/rfc3339",
+    parse_value=wrap_parser(_read_date, "Date"),
+)
+
+
 def _read_local(value: object) -> dt.datetime:
     parsed = DateTimeDefinition.parse_value(value)  # type: ignore[misc]
     assert isinstance(parsed, dt.datetime)
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise StrawberryInputCoercionError(
+            f"a DateTime must be between the years {FIRST_YEAR} and {LAST_YEAR}"
+        )
     # A time without an offset is a local time of the service, as people there read it.
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=clock.tz())
 
@@ -54,14 +90,18 @@ def _read_long(value: object) -> int:
     return value
 
 
-Long = strawberry.scalar(
-    NewType("Long", int),
-    name="Long",
-    description="A 64-bit integer for amounts that can pass 2^31 (money totals and balances in "
-    "fen): a JSON integer, exact within ±(2^53 - 1).",
-    serialize=int,
-    parse_value=_read_long,
-)
+# For mypy a Long is an int under its own name (annotations, `Long(x)`); at run time the scalar.
+if TYPE_CHECKING:
+    Long = NewType("Long", int)
+else:
+    Long = strawberry.scalar(
+        NewType("Long", int),
+        name="Long",
+        description="A 64-bit integer for amounts that can pass 2^31 (money totals and balances in "
+        "fen): a JSON integer, exact within ±(2^53 - 1).",
+        serialize=int,
+        parse_value=_read_long,
+    )
 
 
 # One definition for every area that carries goods (catalog products, produce listings).

@@ -27,20 +27,26 @@ from cungoods.api.dispatch.queries import DispatchQuery
 from cungoods.api.errors import MaskUnexpectedErrors, Schema
 from cungoods.api.extensions.cost import QueryCostLimiter
 from cungoods.api.extensions.fanout import SharedEventExecution
+from cungoods.api.extensions.inputs import RefuseNulStrings
 from cungoods.api.extensions.observability import Observability
+from cungoods.api.extensions.outage import OutageStatus
 from cungoods.api.extensions.production import production_extensions
 from cungoods.api.extensions.throttle import limit_mutations
 from cungoods.api.extensions.validation_cache import DEFAULT_MAXSIZE as DOCUMENT_CACHE_SIZE
 from cungoods.api.extensions.validation_cache import CachedValidation, ValidDocuments
 from cungoods.api.live.subscriptions import LiveSubscription
+from cungoods.api.money.mutations import MoneyMutation
+from cungoods.api.money.queries import MoneyQuery
 from cungoods.api.network.mutations import NetworkMutation
 from cungoods.api.network.queries import NetworkQuery
 from cungoods.api.node import Node, resolve_node
 from cungoods.api.orders.mutations import OrderMutation
 from cungoods.api.orders.queries import OrderQuery
+from cungoods.api.orders.unlock import PickupCodeMutation
+from cungoods.api.payments.mutations import PaymentMutation
 from cungoods.api.produce.mutations import ProduceMutation
 from cungoods.api.produce.queries import ProduceQuery
-from cungoods.api.scalars import DateTime
+from cungoods.api.scalars import Date, DateTime
 from cungoods.api.trips.mutations import TripMutation
 from cungoods.config import Settings
 
@@ -71,14 +77,18 @@ QUERY_TYPES = (
     OrderQuery,
     ProduceQuery,
     DispatchQuery,
+    MoneyQuery,
 )
 MUTATION_TYPES = (
     AccountMutation,
     NetworkMutation,
     CatalogMutation,
     OrderMutation,
+    PickupCodeMutation,  # unlockPickupCode
     ProduceMutation,
     TripMutation,  # recordTripEvent, then the trip changes (swapTripVehicle, cancelTrip)
+    MoneyMutation,
+    PaymentMutation,  # startPayment
 )
 SUBSCRIPTION_TYPES = (LiveSubscription,)
 
@@ -102,6 +112,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         execution_context_class=SharedEventExecution,
         extensions=[
             Observability,  # first: it sees the errors as the client gets them
+            OutageStatus,  # a database outage is HTTP 503 wherever it was met
             FreshLoadersPerOperation,
             # The depth and alias limits (strawberry's QueryDepthLimiter and MaxAliasesLimiter)
             # with their rules built once, not once per request.
@@ -112,6 +123,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
                 budget=settings.max_query_cost,
                 max_page_size=settings.max_page_size,
             ),
+            RefuseNulStrings,  # no NUL in any string input (PostgreSQL cannot store it)
             *production_extensions(settings.production),
             # After every extension that adds validation rules: each query text is parsed and
             # validated once (api/extensions/validation_cache.py).
@@ -119,5 +131,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             partial(CachedValidation, valid=ValidDocuments(DOCUMENT_CACHE_SIZE)),
             MaskUnexpectedErrors,
         ],
-        scalar_overrides={dt.datetime: DateTime},
+        scalar_overrides={dt.date: Date, dt.datetime: DateTime},
     )

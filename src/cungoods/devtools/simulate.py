@@ -33,6 +33,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from tortoise.transactions import in_transaction
 
 from cungoods.config import Settings
 from cungoods.db import setup as db
@@ -53,6 +54,7 @@ from cungoods.models import (
 from cungoods.models.enums import (
     ListingStatus,
     OrderStatus,
+    PayWith,
     PurchaseStatus,
     Role,
     Temperature,
@@ -60,7 +62,7 @@ from cungoods.models.enums import (
 )
 from cungoods.seed import county_data
 from cungoods.seed.catalog import seed_products
-from cungoods.seed.demo import buyer_phone, dispatcher_phone, seed_demo
+from cungoods.seed.demo import buyer_phone, dispatcher_phone, fund_wallets, seed_demo
 from cungoods.seed.produce import seed_produce
 from cungoods.services import (
     capacity,
@@ -76,9 +78,12 @@ from cungoods.services import (
 from cungoods.services.auth import Viewer, hash_password
 from cungoods.services.dispatch_stats import NetworkStats
 from cungoods.services.errors import DomainError
+from cungoods.services.money import ledger, payments, signing
+from cungoods.services.money.report import MoneyOfPeriod, money_of_period
 from cungoods.services.scheduling import ensure_trips
 
 VILLAGER_PASSWORD = "sim-pass"
+VILLAGER_WALLET_FEN = 1_000_000  # 10,000 yuan topped up at the station: enough for any run
 SPARE_PLATE = "浙H·备用01"
 HEAVY_G = 5000  # goods heavier than this per unit are ordered rarely (a 10 kg sack, a water case)
 MAX_ERRORS_SHOWN = 5
@@ -113,10 +118,12 @@ class Outcome:
     tally: Tally
     stats: NetworkStats
     violations: list[dict[str, Any]]
+    ledger_violations: list[dict[str, Any]] = field(default_factory=list)
+    money: MoneyOfPeriod | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.violations and not self.tally.failed
+        return not self.violations and not self.ledger_violations and not self.tally.failed
 
 
 def set_clock(moment: dt.datetime) -> None:
@@ -207,6 +214,12 @@ class Simulation:
         for route in await Route.all():
             await ensure_trips(route_code=route.code, start=first, end=last)
         self.people = await self._people()
+        async with in_transaction():
+            # Villagers pay from their wallets: each is topped up at the station once.
+            await fund_wallets(
+                await User.filter(phone__startswith="134", station_id__not_isnull=True),
+                VILLAGER_WALLET_FEN,
+            )
         self.routes = {route.id: route for route in await Route.all().prefetch_related("stops")}
         self.van_capacity = {vehicle.id: vehicle.capacity_g for vehicle in await Vehicle.all()}
         return first
@@ -346,16 +359,49 @@ class Simulation:
                 )
                 for item in chosen
             ]
-            jobs.append(("placeOrder", self._place(villager, stop.station_id, service_date, lines)))
+            # Most pay from the wallet; some through the sandbox provider; a few never pay.
+            luck = self.random.random()
+            pay = "balance" if luck < 0.85 else "provider" if luck < 0.97 else "never"
+            jobs.append(
+                (
+                    "placeOrder" if pay == "balance" else f"placeOrder ({pay} pays)",
+                    self._place(villager, stop.station_id, service_date, lines, pay),
+                )
+            )
         return jobs
 
     @staticmethod
     def _place(
-        villager: Viewer, station_id: int, service_date: dt.date, lines: list[orders.LineRequest]
+        villager: Viewer,
+        station_id: int,
+        service_date: dt.date,
+        lines: list[orders.LineRequest],
+        pay: str,
     ) -> Callable[[], Awaitable[Any]]:
-        return lambda: orders.place_order(
-            viewer=villager, station_id=station_id, service_date=service_date, lines=lines
-        )
+        async def place() -> None:
+            order = await orders.place_order(
+                viewer=villager,
+                station_id=station_id,
+                service_date=service_date,
+                lines=lines,
+                pay_with=PayWith.BALANCE if pay == "balance" else PayWith.PROVIDER,
+            )
+            if pay != "provider":
+                return  # the never-paid ones are released at the cutoff
+            intent = await payments.start_payment(
+                viewer=villager, order_id=order.id, idempotency_key=f"sim-{order.id}"
+            )
+            # What the sandbox page's Pay button sends, through the same verification.
+            body = payments.sandbox_notification(intent).body()
+            outcome = await payments.notify(
+                body=body,
+                signature=signing.sign(body, payments.SANDBOX_SECRET),
+                secret=payments.SANDBOX_SECRET,
+            )
+            if outcome is not payments.Outcome.SETTLED:
+                raise RuntimeError(f"the sandbox payment of order {order.id} was {outcome}")
+
+        return place
 
     def listing_jobs(self, today: dt.date) -> list[Job]:
         """A few farmers list a fresh batch of what they grow (a demo listing as the pattern)."""
@@ -594,6 +640,11 @@ async def simulate(plan: Plan, progress: Progress) -> Outcome:
         await simulation.day(service_date, breakdown=plan.days >= 3 and service_date == middle)
         progress.advance(days)
     violations = await capacity.invariant_violations()
+    ledger_violations = await ledger.invariant_violations()
+    money = await money_of_period(
+        since=clock.at(first - dt.timedelta(days=1), "00:00"),
+        until=clock.at(last + dt.timedelta(days=1), "00:00"),
+    )
     stats = await dispatch.network_stats(viewer=simulation.people.dispatcher, start=first, end=last)
     return Outcome(
         start=first,
@@ -602,6 +653,8 @@ async def simulate(plan: Plan, progress: Progress) -> Outcome:
         tally=simulation.tally,
         stats=stats,
         violations=violations,
+        ledger_violations=ledger_violations,
+        money=money,
     )
 
 
@@ -672,6 +725,21 @@ def report(outcome: Outcome, console: Console) -> None:
         console.print(f"[red]Capacity invariant broken on {len(outcome.violations)} legs[/red]")
     else:
         console.print("Capacity invariant holds: every leg's load is its live reservations.")
+    if outcome.money is not None:
+        money = outcome.money
+        figures = [
+            ("top-ups", money.top_ups_fen),
+            ("sales", money.sales_fen),
+            ("refunds", money.refunds_fen),
+            ("leader commissions", money.commissions_fen),
+            ("farmers credited", money.farmer_credits_fen),
+            ("platform revenue", money.platform_revenue_fen),
+        ]
+        console.print("Money: " + ", ".join(f"{name} {fen / 100:,.2f} 元" for name, fen in figures))
+    if outcome.ledger_violations:
+        console.print(f"[red]Ledger invariant broken: {outcome.ledger_violations[:5]}[/red]")
+    else:
+        console.print("Ledger invariant holds: every transaction sums to 0, every balance adds up.")
     slowest = sorted(tally.seconds.items(), key=lambda phase: -phase[1])
     phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in slowest)
     console.print(

@@ -8,36 +8,25 @@ first, so only one of them confirms the orders.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
+from cungoods.jobs.timer import Timer
 from cungoods.services import clock, orders
 
 log = logging.getLogger("cungoods.cutoff")
 
 DEFAULT_MAX_SLEEP = 30.0
 MIN_SLEEP = 0.05
-RETRY_AFTER_ERROR = 5.0
 
 
-class CutoffScheduler:
+class CutoffScheduler(Timer):
     """Start it when the server starts, stop it when the server stops."""
 
+    name = "cutoff"
+
     def __init__(self, *, max_sleep: float = DEFAULT_MAX_SLEEP) -> None:
+        super().__init__()
         self.max_sleep = max_sleep
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="cungoods-cutoff")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def tick(self) -> float:
         """Run the due cutoffs; returns how long to sleep before the next look."""
@@ -49,12 +38,3 @@ class CutoffScheduler:
             return self.max_sleep
         wait = (upcoming - clock.now()).total_seconds()
         return min(self.max_sleep, max(MIN_SLEEP, wait))
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                pause = await self.tick()
-            except Exception:  # a database hiccup must not end the loop: log it, try again
-                log.exception("running the cutoffs failed")
-                pause = RETRY_AFTER_ERROR
-            await asyncio.sleep(pause)

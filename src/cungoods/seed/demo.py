@@ -14,6 +14,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from cungoods.models import (
+    Account,
     Hub,
     ProduceListing,
     Product,
@@ -23,12 +24,13 @@ from cungoods.models import (
     User,
     Vehicle,
 )
-from cungoods.models.enums import Role
+from cungoods.models.enums import AccountKind, LedgerKind, Role
 from cungoods.seed import county_data as data
 from cungoods.seed.catalog import seed_catalog
 from cungoods.seed.produce import seed_produce
 from cungoods.services import clock
 from cungoods.services.auth import hash_password
+from cungoods.services.money import ledger
 from cungoods.services.scheduling import ensure_trips
 
 DEMO_PASSWORD = "demo-pass"
@@ -161,6 +163,9 @@ async def seed_demo() -> str:
     """Build (or complete) the demo county; returns a one-line summary."""
     async with in_transaction():
         await seed_network()
+        await fund_wallets(
+            await User.filter(phone__in=[buyer_phone(i) for i in range(1, len(data.BUYERS) + 1)])
+        )
     await _top_up()
     return (
         f"demo county ready: {await Station.all().count()} stations, "
@@ -168,6 +173,50 @@ async def seed_demo() -> str:
         f"(password {DEMO_PASSWORD!r}), {await Product.all().count()} products, "
         f"{await ProduceListing.all().count()} produce listings"
     )
+
+
+# What a demo buyer (and a simulated villager) starts with: 2,000 yuan, topped up in cash at
+# their station (村站代充), so the leader's cash account owes it to the hub.
+STARTING_WALLET_FEN = 200_000
+
+
+async def fund_wallets(buyers: Iterable[User], amount_fen: int = STARTING_WALLET_FEN) -> int:
+    """Top up every buyer whose wallet was never opened, through the ledger, from their
+    station leader's cash (or the provider's clearing for a buyer without a station); call
+    inside a transaction. Returns how many were funded (seeding again funds nobody twice)."""
+    buyers = list(buyers)
+    opened = {
+        str(key)
+        for key in await Account.filter(
+            key__in=[ledger.account_key(AccountKind.BUYER_WALLET, b.id) for b in buyers]
+        ).values_list("key", flat=True)
+    }
+    leaders = {
+        u.station_id: u.id
+        for u in await User.filter(station_id__not_isnull=True)
+        if Role.LEADER.value in u.roles
+    }
+    funded = 0
+    for buyer in buyers:
+        if ledger.account_key(AccountKind.BUYER_WALLET, buyer.id) in opened:
+            continue
+        leader_id = leaders.get(buyer.station_id)
+        source = (
+            await ledger.account(AccountKind.LEADER_CASH, leader_id)
+            if leader_id is not None
+            else await ledger.account(AccountKind.PAYMENTS_CLEARING)
+        )
+        await ledger.post(
+            LedgerKind.TOP_UP,
+            ledger.transfer(
+                source=source,
+                target=await ledger.account(AccountKind.BUYER_WALLET, buyer.id),
+                amount_fen=amount_fen,
+            ),
+            memo="demo: starting balance topped up at the station",
+        )
+        funded += 1
+    return funded
 
 
 async def _top_up() -> None:

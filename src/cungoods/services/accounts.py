@@ -10,11 +10,18 @@ from tortoise.transactions import in_transaction
 
 from cungoods.models import Station, User
 from cungoods.models.enums import Role
-from cungoods.services.auth import Viewer, hash_password, issue_token, require_role, verify_password
+from cungoods.services.auth import (
+    Viewer,
+    check_password,
+    issue_token,
+    new_password_hash,
+    require_role,
+)
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_found
-from cungoods.services.ratelimit import FailureBackoff
+from cungoods.services.ratelimit import LoginThrottle, RateLimited
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+MAX_PHONE_TYPED = 32  # 11 digits, +86, and the spaces and dashes people type
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
 SELF_SERVICE_ROLES = (Role.BUYER, Role.FARMER)
@@ -28,6 +35,8 @@ class SignedIn:
 
 def normalize_phone(phone: str) -> str:
     """Mainland mobile numbers, with an optional +86 and spaces or dashes people type."""
+    if len(phone) > MAX_PHONE_TYPED:  # before any work on it
+        raise invalid("a phone number is 11 digits starting with 1, e.g. 13800000000", "phone")
     digits = re.sub(r"[\s-]", "", phone)
     digits = digits.removeprefix("+86")
     if not PHONE_RE.match(digits):
@@ -72,12 +81,13 @@ async def register(
     station = await _station(station_id)
     if role is Role.FARMER and station is None:
         raise invalid("a farmer hands produce over at a station: choose one", "stationId")
+    password_hash = await new_password_hash(password)  # off the event loop, before the tx
     try:
         async with in_transaction():
             user = await User.create(
                 phone=number,
                 name=name,
-                password_hash=hash_password(password),
+                password_hash=password_hash,
                 roles=[role.value],
                 station=station,
             )
@@ -96,25 +106,32 @@ async def login(
     password: str,
     secret: str,
     ttl_seconds: int,
-    throttle: FailureBackoff | None = None,
+    address: str = "unknown",
+    throttle: LoginThrottle | None = None,
 ) -> SignedIn:
-    """Sign in. With a `throttle`, repeated wrong passwords for one phone lock that phone out
-    for a growing delay (RATE_LIMITED), whether or not the number is registered."""
-    try:
-        number = normalize_phone(phone)
-    except DomainError:
-        number = None
-    key = number or phone.strip()
+    """Sign in. The phone number is validated first (INVALID_INPUT, nothing kept). With a
+    `throttle`, repeated wrong passwords for one phone number from one client `address` lock that
+    pair out for a growing delay (RATE_LIMITED), whether or not the number is registered; a much
+    higher ceiling per phone number holds across addresses, except the ones it signed in from.
+    An unknown number costs one password verification, as a wrong password does."""
+    number = normalize_phone(phone)
+    device = f"{number}@{address}"
     if throttle is not None:
-        throttle.check(key, "too many failed sign-ins for this phone number")
-    user = await User.get_or_none(phone=number) if number else None
-    # The same answer for an unknown phone and a wrong password, so numbers cannot be probed.
-    if user is None or not verify_password(user.password_hash, password):
+        wait = await throttle.per_device.locked_for(device)
+        if not await throttle.known_devices.marked(device):
+            wait = max(wait, await throttle.per_phone.locked_for(number))
+        if wait > 0:
+            raise RateLimited(wait, "too many failed sign-ins for this phone number")
+    user = await User.get_or_none(phone=number)
+    # The same answer, and the same work, for an unknown phone and a wrong password.
+    if not await check_password(user.password_hash if user else None, password) or user is None:
         if throttle is not None:
-            throttle.failed(key)
+            await throttle.per_device.record_failure(device)
+            await throttle.per_phone.record_failure(number)
         raise DomainError(ErrorCode.UNAUTHENTICATED, "wrong phone number or password", ["password"])
     if throttle is not None:
-        throttle.succeeded(key)
+        await throttle.per_device.record_success(device)
+        await throttle.known_devices.mark(device)
     return SignedIn(
         token=issue_token(user_id=user.id, secret=secret, ttl_seconds=ttl_seconds), user=user
     )

@@ -3,7 +3,10 @@ every use case reuses."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import jwt
@@ -21,14 +24,58 @@ TOKEN_ALGORITHM = "HS256"
 
 
 def hash_password(password: str) -> str:
+    """The argon2 hash of `password` (about 150 ms of CPU: in a request use `new_password_hash`)."""
     return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Whether `password` matches (as slow as hashing: in a request use `check_password`)."""
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# Hashing runs in these worker threads, off the event loop (argon2 releases the GIL), at most
+# `login_hash_concurrency` at once: the rest wait their turn in the pool's queue, so a burst of
+# sign-ins neither stalls other requests nor takes every CPU.
+_hash_pool_size = 2
+_hash_pool = ThreadPoolExecutor(max_workers=_hash_pool_size, thread_name_prefix="password-hash")
+
+
+def configure_hashing(*, concurrency: int) -> None:
+    """Size the hashing pool (create_app, from settings.login_hash_concurrency)."""
+    global _hash_pool, _hash_pool_size
+    if concurrency < 1:
+        raise ValueError("login_hash_concurrency must be at least 1")
+    if concurrency != _hash_pool_size:
+        old = _hash_pool
+        _hash_pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="password-hash")
+        _hash_pool_size = concurrency
+        old.shutdown(wait=False)
+    _hash_pool.submit(_dummy_hash)  # made once, before the first unknown phone number asks
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, verified when the phone number is unknown."""
+    return _hasher.hash("no account has this password: " + str(time.time_ns()))
+
+
+async def new_password_hash(password: str) -> str:
+    """`hash_password` in the hashing pool."""
+    return await asyncio.get_running_loop().run_in_executor(_hash_pool, hash_password, password)
+
+
+async def check_password(password_hash: str | None, password: str) -> bool:
+    """`verify_password` in the hashing pool. Without a hash (no such account) it verifies
+    against a dummy one, so an unknown phone number costs the same as a wrong password."""
+
+    def verify() -> bool:
+        matched = verify_password(password_hash or _dummy_hash(), password)
+        return matched and password_hash is not None
+
+    return await asyncio.get_running_loop().run_in_executor(_hash_pool, verify)
 
 
 def issue_token(*, user_id: int, secret: str, ttl_seconds: int, now: float | None = None) -> str:

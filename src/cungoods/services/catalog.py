@@ -20,9 +20,17 @@ from cungoods.services import clock
 from cungoods.services.auth import Viewer, require_dispatcher
 from cungoods.services.errors import DomainError, DomainErrors, ErrorCode, invalid
 from cungoods.services.pagination import Page, page
+from cungoods.services.search import exact_filter, search_text
 
 DEFAULT_CUTOFF = "21:00"
 MAX_STOCK = 1_000_000
+# A unit's price, at most 7,000 元: so that an order of the most lines at the largest quantity
+# (placing.MAX_LINES × MAX_QUANTITY = 2,970 units) still totals within a GraphQL Int (2^31 - 1
+# fen), as its `totalFen` and every amount derived from it must.
+MAX_PRICE_FEN = 700_000
+MAX_CATEGORY = 32
+# How far from today a window's date may be (past dates only for a refusal that says so).
+MAX_YEARS_AWAY = 5
 MAX_ITEMS = 500
 MAX_DAYS_AHEAD = 31
 
@@ -59,10 +67,11 @@ async def products(
     max_size: int,
 ) -> Page[Product]:
     query = Product.all()
+    category = exact_filter(category, MAX_CATEGORY, ["category"])
     if category:
         query = query.filter(category=category)
-    if search and search.strip():
-        text = search.strip()
+    text = search_text(search, ["search"])
+    if text:
         query = query.filter(Q(name__icontains=text) | Q(sku__iexact=text))
     return await page(query, first=first, after_id=after_id, max_size=max_size)
 
@@ -92,6 +101,8 @@ async def open_sale_window(
     its times, and per product the price and stock (never below what is sold already)."""
     require_dispatcher(viewer)
     now = clock.now()
+    if abs((service_date - clock.today()).days) > MAX_YEARS_AWAY * 366:
+        raise invalid(f"a service date is within {MAX_YEARS_AWAY} years of today", "serviceDate")
     cutoff = _utc(cutoff_at or default_cutoff(service_date))
     opens = _utc(opens_at or default_opens(service_date))
     _check_times(service_date=service_date, opens=opens, cutoff=cutoff, now=now)
@@ -189,7 +200,9 @@ def _check_items(items: Sequence[ItemSpec]) -> None:
         seen.add(item.product_id)
         if not 0 <= item.stock <= MAX_STOCK:
             problems.append(invalid(f"stock is 0 to {MAX_STOCK}", "items", str(i), "stock"))
-        if item.price_fen is not None and item.price_fen <= 0:
-            problems.append(invalid("a price is positive", "items", str(i), "priceFen"))
+        if item.price_fen is not None and not 0 < item.price_fen <= MAX_PRICE_FEN:
+            problems.append(
+                invalid(f"a price is 1 to {MAX_PRICE_FEN} fen", "items", str(i), "priceFen")
+            )
     if problems:
         raise DomainErrors(problems)

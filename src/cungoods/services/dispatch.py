@@ -13,8 +13,9 @@ What counts:
   or HANDED_OVER to the leader).
 
 Who may read: the pick list, dispatchers (and admins); the loading plan, dispatchers and the
-trip's driver; a station manifest, dispatchers and the leader of that station, who also see
-the pickup codes (they hand the goods out against them).
+trip's driver; a station manifest, dispatchers and the leader of that station. Only the leader
+sees the pickup codes (they hand the goods out against them); dispatchers never hand goods out,
+and the code is the key to the goods (docs/authorization.md).
 """
 
 from __future__ import annotations
@@ -382,7 +383,7 @@ async def _manifests(
                 orders=orders_at.get(stop.station_id, []),
                 produce=produce_at.get(stop.station_id, []),
                 products=packing.products,
-                shows_codes=viewer.is_dispatcher or viewer.leads(stop.station_id),
+                shows_codes=viewer.leads(stop.station_id),
             )
         )
     return manifests

@@ -33,6 +33,9 @@ CARRIED = ("IN_TRANSIT", "AT_HUB", "COLLECTED")
 
 @dataclass(frozen=True)
 class Figures:
+    """Counts and sums over a range of dates; money sums can pass 2^31 fen (the API shows them
+    as Long)."""
+
     orders: int = 0
     sales_fen: int = 0
     produce_purchases: int = 0
@@ -172,14 +175,15 @@ async def network_stats(*, viewer: Viewer | None, start: dt.date, end: dt.date) 
             into[key] = into.get(key, Figures()) + figures
 
     for row in await _query(ORDERS_SQL, start, end):
-        figures = Figures(orders=row["orders"], sales_fen=row["sales_fen"])
+        # Money sums are 64-bit (PostgreSQL's SUM of a bigint column is numeric: int() it).
+        figures = Figures(orders=row["orders"], sales_fen=int(row["sales_fen"]))
         add(by_route, row["route_id"], figures)
         add(by_station, row["station_id"], figures)
     for row in await _query(PRODUCE_SQL, start, end):
         figures = Figures(
             produce_purchases=row["produce_purchases"],
             produce_g=row["produce_g"],
-            produce_fen=row["produce_fen"],
+            produce_fen=int(row["produce_fen"]),
         )
         add(by_route, row["route_id"], figures)
         add(by_station, row["station_id"], figures)

@@ -22,6 +22,7 @@ from cungoods.services.errors import (
     not_found,
 )
 from cungoods.services.pagination import Page, page
+from cungoods.services.search import exact_filter, search_terms
 
 MAX_READY_WINDOW_DAYS = 90
 MAX_READY_AHEAD_DAYS = 365
@@ -29,6 +30,9 @@ MAX_UNIT_WEIGHT_G = 500_000
 MAX_UNIT_VOLUME_CM3 = 2_000_000
 MAX_PRICE_FEN = 100_000_000
 MAX_QUANTITY = 1_000_000
+# Amounts are GraphQL Ints (32-bit) in fen: a listing's whole value, and so any purchase from
+# it, must fit one (21,474,836.47 元).
+MAX_TOTAL_FEN = 2**31 - 1
 MAX_PHOTOS = 9
 MAX_URL = 500
 MAX_DESCRIPTION = 2000
@@ -132,6 +136,9 @@ def check_fields(values: ListingFields, *, dates_changed: bool, prefix: Sequence
         number = getattr(values, attr)
         if not smallest <= number <= largest:
             problem(f"{name} is between {smallest} and {largest}", name)
+    positive = values.price_fen >= 1 and values.quantity >= 1
+    if positive and values.price_fen * values.quantity > MAX_TOTAL_FEN:
+        problem(f"priceFen × quantity is at most {MAX_TOTAL_FEN} fen", "quantity")
     if not 1 <= values.min_quantity <= max(values.quantity, 1):
         problem("minQuantity is at least 1 and at most the quantity", "minQuantity")
     problems += _date_problems(values, dates_changed=dates_changed, prefix=prefix)
@@ -283,33 +290,33 @@ async def close_listing(*, viewer: Viewer | None, listing_id: int) -> ProduceLis
     return listing
 
 
-def search_terms(text: str | None) -> list[str]:
-    """Whitespace-separated terms (full-width spaces too, as Chinese keyboards type them)."""
-    return (text or "").replace("\u3000", " ").split()
-
-
 async def produce_listings(
     *, criteria: ListingFilter, first: int, after_id: int | None, max_size: int
 ) -> Page[ProduceListing]:
     """The marketplace. Text search matches every term anywhere in the title, variety,
     description or category: a substring match (icontains), which works for Chinese text on
-    SQLite and PostgreSQL alike, where word-based full-text search would not."""
+    SQLite and PostgreSQL alike, where word-based full-text search would not. The text is
+    bounded (services/search.py) and, on PostgreSQL, each term is found through the trigram
+    indexes of migration 0006_search_indexes."""
+    terms = search_terms(criteria.text, ["filter", "text"])
+    category = exact_filter(criteria.category, 32, ["filter", "category"])
+    township = exact_filter(criteria.township, 50, ["filter", "township"])
     query = ProduceListing.all()
     if not criteria.include_closed:
         query = query.filter(
             status=ListingStatus.OPEN, ready_until__gte=clock.today(), sold__lt=F("quantity")
         )
-    if criteria.category:
-        query = query.filter(category=criteria.category.strip())
-    if criteria.township:
-        query = query.filter(station__township=criteria.township.strip())
+    if category:
+        query = query.filter(category=category)
+    if township:
+        query = query.filter(station__township=township)
     if criteria.station_id is not None:
         query = query.filter(station_id=criteria.station_id)
     if criteria.farmer_id is not None:
         query = query.filter(farmer_id=criteria.farmer_id)
     if criteria.ready_on is not None:
         query = query.filter(ready_from__lte=criteria.ready_on, ready_until__gte=criteria.ready_on)
-    for term in search_terms(criteria.text):
+    for term in terms:
         query = query.filter(
             Q(title__icontains=term)
             | Q(variety__icontains=term)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tortoise import Model
 from tortoise.expressions import Q
 
 from cungoods.models import Route, Station, Trip
 from cungoods.services.errors import DomainError, ErrorCode
 from cungoods.services.pagination import Page, page
+from cungoods.services.search import exact_filter, search_text
+
+
+def _longest(model: type[Model], column: str) -> int:
+    longest: int = model._meta.fields_map[column].max_length  # type: ignore[attr-defined]
+    return longest
 
 
 async def routes() -> list[Route]:
@@ -19,10 +26,11 @@ async def stations(
     *, first: int, after_id: int | None, township: str | None, search: str | None, max_size: int
 ) -> Page[Station]:
     query = Station.all()
+    township = exact_filter(township, _longest(Station, "township"), ["township"])
     if township:
         query = query.filter(township=township)
-    if search and search.strip():
-        text = search.strip()
+    text = search_text(search, ["search"])
+    if text:
         query = query.filter(
             Q(name__icontains=text)
             | Q(village__icontains=text)

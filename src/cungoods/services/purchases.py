@@ -3,6 +3,12 @@ handover chain (handed over at the station, received at the hub, collected by th
 
 A purchase takes stock from the listing and capacity from the earliest bus that has room, in the
 one transaction of the use case: a purchase never exists without its reservation.
+
+The money (issue 12): paid by BALANCE, the buyer's wallet pays the total into PRODUCE_HELD in
+that same transaction; paid through the PROVIDER, the purchase waits UNPAID until `pay_by` and
+is released by `expire_unpaid` if the provider never confirms. A short handover refunds the
+missing units at once; at collection the money held is split between the farmer, the platform's
+fee and the handover station leader's collection fee (services/money/fees.py).
 """
 
 from __future__ import annotations
@@ -12,17 +18,38 @@ import hmac
 import secrets
 import uuid
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from cungoods.events.outbox import record_purchase_status
-from cungoods.models import ProduceListing, ProducePurchase, RouteStop, Shipment
-from cungoods.models.enums import Direction, ListingStatus, PurchaseStatus, Role
+from cungoods.models import (
+    ProduceListing,
+    ProduceOffer,
+    ProducePurchase,
+    ProduceRequest,
+    RouteStop,
+    Shipment,
+    User,
+)
+from cungoods.models.enums import (
+    AccountKind,
+    Direction,
+    LedgerKind,
+    ListingStatus,
+    OfferStatus,
+    PaymentStatus,
+    PayWith,
+    PurchaseStatus,
+    RequestStatus,
+    Role,
+)
 from cungoods.services import capacity, clock, stock
 from cungoods.services.auth import Viewer, require_dispatcher, require_role, require_viewer
 from cungoods.services.capacity import Load, NoCapacity, Ride, Way
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_allowed, not_found
 from cungoods.services.idempotency import run_once
+from cungoods.services.listings import MAX_QUANTITY, MAX_TOTAL_FEN
+from cungoods.services.money import fees, ledger, payments, refunds
 from cungoods.services.pagination import Page, page
 
 CODE_DIGITS = 6
@@ -59,13 +86,19 @@ async def my_purchases(
 
 
 async def buy_produce(
-    *, viewer: Viewer | None, listing_id: int, quantity: int, idempotency_key: str | None
+    *,
+    viewer: Viewer | None,
+    listing_id: int,
+    quantity: int,
+    idempotency_key: str | None,
+    pay_with: PayWith = PayWith.BALANCE,
 ) -> ProducePurchase:
-    """A BUYER buys from a listing: stock, a seat on the earliest bus with room, the purchase and
-    its event, all in one transaction, at most once per idempotency key."""
+    """A BUYER buys from a listing: stock, a seat on the earliest bus with room, the purchase,
+    its payment (or its wait for one) and its event, all in one transaction, at most once per
+    idempotency key."""
     buyer = require_role(viewer, Role.BUYER)
-    if quantity < 1:
-        raise invalid("buy at least one unit", "quantity")
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise invalid(f"buy 1 to {MAX_QUANTITY} units", "quantity")
 
     async def work() -> int:
         listing = await ProduceListing.get_or_none(id=listing_id)
@@ -76,12 +109,14 @@ async def buy_produce(
         check_on_sale(listing)
         if quantity < listing.min_quantity:
             raise invalid(f"the minimum order is {listing.min_quantity} {listing.unit}", "quantity")
+        check_total(quantity, listing.price_fen, "quantity")
         purchase = await place_purchase(
             listing=listing,
             buyer_id=buyer.id,
             quantity=quantity,
             unit_price_fen=listing.price_fen,
             earliest=listing.ready_from,
+            pay_with=pay_with,
         )
         return purchase.id
 
@@ -90,13 +125,19 @@ async def buy_produce(
             user_id=buyer.id,
             operation="buyProduce",
             key=idempotency_key,
-            request={"listingId": listing_id, "quantity": quantity},
+            request={"listingId": listing_id, "quantity": quantity, "payWith": pay_with.value},
             work=work,
         )
     except NoCapacity as refused:
         # After the rollback, as for orders: the search for another date holds no locks.
         raise await capacity.with_next_date(refused) from None
     return await ProducePurchase.get(id=purchase_id)
+
+
+def check_total(quantity: int, unit_price_fen: int, field: str) -> None:
+    """INVALID_INPUT when a purchase's total would not fit a 32-bit Int of fen."""
+    if quantity * unit_price_fen > MAX_TOTAL_FEN:
+        raise invalid(f"a purchase comes to at most {MAX_TOTAL_FEN} fen: buy fewer", field)
 
 
 def check_on_sale(listing: ProduceListing) -> None:
@@ -118,13 +159,17 @@ async def place_purchase(
     quantity: int,
     unit_price_fen: int,
     earliest: dt.date,
+    pay_with: PayWith,
     offer_id: int | None = None,
 ) -> ProducePurchase:
-    """Inside the caller's transaction: take the stock, reserve the ride, store the purchase and
-    write its event. Raises (and leaves the rollback to the caller) when any step refuses."""
+    """Inside the caller's transaction: take the stock, reserve the ride, store the purchase, pay
+    for it from the wallet (or set it waiting for the provider) and write its event. Raises (and
+    leaves the rollback to the caller) when any step refuses, INSUFFICIENT_FUNDS included."""
     want = stock.Want(id=listing.id, quantity=quantity, field=("quantity",), unit=listing.unit)
     await stock.take(stock.LISTINGS, [want])
     ride = await reserve_ride(listing=listing, quantity=quantity, earliest=earliest)
+    total = quantity * unit_price_fen
+    by_balance = pay_with is PayWith.BALANCE
     purchase = await ProducePurchase.create(
         # A unique placeholder until the id is known: the number is made from the id.
         number=uuid.uuid4().hex,
@@ -134,7 +179,11 @@ async def place_purchase(
         station_id=listing.station_id,
         quantity=quantity,
         unit_price_fen=unit_price_fen,
-        total_fen=quantity * unit_price_fen,
+        total_fen=total,
+        pay_with=pay_with,
+        payment_status=PaymentStatus.PAID if by_balance else PaymentStatus.UNPAID,
+        paid_fen=total if by_balance else 0,
+        pay_by=None if by_balance else clock.now() + fees.terms().payment_timeout,
         trip_id=ride.trip_id,
         shipment_id=ride.shipment.id,
         status=PurchaseStatus.RESERVED,
@@ -142,6 +191,15 @@ async def place_purchase(
     )
     purchase.number = f"P{clock.today():%Y%m%d}-{purchase.id:05d}"
     await ProducePurchase.filter(id=purchase.id).update(number=purchase.number)
+    if by_balance:
+        wallet = await ledger.account(AccountKind.BUYER_WALLET, buyer_id)
+        held = await ledger.account(AccountKind.PRODUCE_HELD)
+        await ledger.post(
+            LedgerKind.PAYMENT,
+            ledger.transfer(source=wallet, target=held, amount_fen=total),
+            purchase_id=purchase.id,
+            memo=purchase.number,
+        )
     await record_purchase_status(
         purchase,
         farmer_id=listing.farmer_id,
@@ -183,8 +241,9 @@ async def reserve_ride(*, listing: ProduceListing, quantity: int, earliest: dt.d
 async def confirm_handover(
     *, viewer: Viewer | None, purchase_id: int, quantity: int
 ) -> ProducePurchase:
-    """The handover station's leader takes the produce in. Less than bought gives the unused
-    capacity back and lowers the total; the listing's stock stays taken (the farmer did not
+    """The handover station's leader takes the produce in (a paid purchase only: an unpaid one
+    may still be released). Less than bought gives the unused capacity back, lowers the total
+    and refunds the missing units at once; the listing's stock stays taken (the farmer did not
     have it)."""
     leader = require_role(viewer, Role.LEADER)
     async with in_transaction():
@@ -194,20 +253,40 @@ async def confirm_handover(
         if not 1 <= quantity <= purchase.quantity:
             raise invalid(f"hand over 1 to {purchase.quantity} units", "quantity")
         total = quantity * purchase.unit_price_fen
-        await _move(
-            purchase,
-            PurchaseStatus.RESERVED,
-            PurchaseStatus.HANDED_OVER,
-            handed_over_quantity=quantity,
-            total_fen=total,
+        # Conditional on being paid too: an expiry racing with the handover releases the
+        # purchase or finds it handed over, never both.
+        moved = await (
+            ProducePurchase.filter(id=purchase.id, status=PurchaseStatus.RESERVED)
+            .exclude(payment_status=PaymentStatus.UNPAID)
+            .update(
+                status=PurchaseStatus.HANDED_OVER, handed_over_quantity=quantity, total_fen=total
+            )
         )
+        if moved != 1:
+            now = await ProducePurchase.get(id=purchase.id)
+            if now.status is PurchaseStatus.RESERVED:
+                raise DomainError(
+                    ErrorCode.INVALID_STATE,
+                    "the purchase is not paid yet: take the produce in once it is",
+                    ["purchaseId"],
+                )
+            raise _wrong_state(now.status, (PurchaseStatus.RESERVED,))
+        missing = purchase.quantity - quantity
+        purchase.status = PurchaseStatus.HANDED_OVER
         purchase.handed_over_quantity, purchase.total_fen = quantity, total
-        if quantity < purchase.quantity:
+        if missing:
             shipment = await Shipment.get(id=purchase.shipment_id)
             shrunk = capacity.shipment_load(shipment).part(quantity, purchase.quantity)
             await capacity.shrink(shipment, shrunk)
         message = f"{quantity} of {purchase.quantity} handed over"
         await _record(purchase, message=message)
+        if missing and purchase.paid_fen > 0:
+            await refunds.refund(
+                purchase_id=purchase.id,
+                amount_fen=missing * purchase.unit_price_fen,
+                reason=f"{missing} of {purchase.quantity} not handed over",
+            )
+            purchase = await ProducePurchase.get(id=purchase.id)
     return purchase
 
 
@@ -228,7 +307,8 @@ async def confirm_hub_receipt(*, viewer: Viewer | None, purchase_id: int) -> Pro
 async def confirm_collection(
     *, viewer: Viewer | None, purchase_id: int, collect_code: str
 ) -> ProducePurchase:
-    """The buyer collects at the hub, showing the collect code to the dispatcher."""
+    """The buyer collects at the hub, showing the collect code to the dispatcher; the money held
+    for it is released to the farmer, less the fees, in the same transaction."""
     require_dispatcher(viewer)
     async with in_transaction():
         purchase = await _purchase(purchase_id)
@@ -237,8 +317,96 @@ async def confirm_collection(
         if not hmac.compare_digest(collect_code.strip().encode(), purchase.collect_code.encode()):
             raise DomainError(ErrorCode.WRONG_CODE, "that collect code is wrong", ["collectCode"])
         await _move(purchase, PurchaseStatus.AT_HUB, PurchaseStatus.COLLECTED)
-        await _record(purchase, message="collected by the buyer")
+        listing = await ProduceListing.get(id=purchase.listing_id)
+        await _release_to_farmer(purchase, farmer_id=listing.farmer_id)
+        await record_purchase_status(
+            purchase, farmer_id=listing.farmer_id, message="collected by the buyer"
+        )
     return purchase
+
+
+async def _release_to_farmer(purchase: ProducePurchase, *, farmer_id: int) -> None:
+    """Move what is held for a collected purchase out of PRODUCE_HELD in one balanced
+    transaction: the farmer's payable, the platform's fee, the station leader's collection fee.
+    What is held is what was paid less what was refunded (a short handover's refund), i.e. the
+    total of what was handed over; a purchase from before the money existed holds nothing."""
+    held = purchase.paid_fen - purchase.refunded_fen
+    if held <= 0:
+        return
+    leader_id = await station_leader(purchase.station_id)
+    split = fees.split_produce(held, has_leader=leader_id is not None)
+    legs = [
+        ledger.Leg(await ledger.account(AccountKind.PRODUCE_HELD), -held),
+        ledger.Leg(await ledger.account(AccountKind.FARMER_PAYABLE, farmer_id), split.farmer_fen),
+        ledger.Leg(await ledger.account(AccountKind.PLATFORM_REVENUE), split.platform_fen),
+    ]
+    if leader_id is not None and split.leader_fen:
+        commission = await ledger.account(AccountKind.LEADER_COMMISSION, leader_id)
+        legs.append(ledger.Leg(commission, split.leader_fen))
+    await ledger.post(LedgerKind.FARMER_CREDIT, legs, purchase_id=purchase.id, memo=purchase.number)
+
+
+async def station_leader(station_id: int) -> int | None:
+    """The user id of the station's leader (the first, should there be several), if any."""
+    users = await User.filter(station_id=station_id).order_by("id").values_list("id", "roles")
+    return next((int(pk) for pk, roles in users if Role.LEADER.value in roles), None)
+
+
+# --- releasing unpaid purchases --------------------------------------------------------------
+
+
+async def expire_unpaid(*, now: dt.datetime) -> int:
+    """Cancel every purchase still UNPAID (and not yet handed over) past its `pay_by`: its stock
+    and its room on the bus are given back, an accepted offer's units go back to the request,
+    its pending provider payment is marked expired, and the buyer and the farmer hear of it.
+    Each in its own transaction, by conditional update, so a payment or a handover racing with
+    it wins or loses whole. Returns how many were released."""
+    due = await ProducePurchase.filter(
+        status=PurchaseStatus.RESERVED, payment_status=PaymentStatus.UNPAID, pay_by__lt=now
+    ).order_by("id")
+    released = 0
+    for purchase_id in (purchase.id for purchase in due):
+        async with in_transaction():
+            if await _release_unpaid(purchase_id, now=now):
+                released += 1
+    return released
+
+
+async def _release_unpaid(purchase_id: int, *, now: dt.datetime) -> bool:
+    cancelled = await ProducePurchase.filter(
+        id=purchase_id,
+        status=PurchaseStatus.RESERVED,
+        payment_status=PaymentStatus.UNPAID,
+        pay_by__lt=now,
+    ).update(status=PurchaseStatus.CANCELLED)
+    if cancelled != 1:
+        return False  # paid, handed over or released meanwhile
+    purchase = await ProducePurchase.get(id=purchase_id)
+    listing = await ProduceListing.get(id=purchase.listing_id)
+    await stock.give_back(stock.LISTINGS, [(listing.id, purchase.quantity)])
+    await capacity.release(await Shipment.get(id=purchase.shipment_id))
+    if purchase.offer_id is not None:
+        await _reopen_offer(purchase.offer_id, quantity=purchase.quantity)
+    await payments.expire_intents(purchase_id=purchase.id)
+    await record_purchase_status(
+        purchase,
+        farmer_id=listing.farmer_id,
+        message=f"not paid in time: {purchase.quantity} {listing.unit} {listing.title} released",
+    )
+    return True
+
+
+async def _reopen_offer(offer_id: int, *, quantity: int) -> None:
+    """An accepted offer that was never paid: the offer closes and the request needs its units
+    again (open again if the offer had met it)."""
+    offer = await ProduceOffer.get(id=offer_id)
+    await ProduceOffer.filter(id=offer_id).update(status=OfferStatus.CLOSED)
+    await ProduceRequest.filter(id=offer.request_id).update(
+        accepted_quantity=F("accepted_quantity") - quantity
+    )
+    await ProduceRequest.filter(id=offer.request_id, status=RequestStatus.FULFILLED).update(
+        status=RequestStatus.OPEN
+    )
 
 
 async def _purchase(purchase_id: int) -> ProducePurchase:

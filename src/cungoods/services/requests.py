@@ -14,7 +14,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from cungoods.models import ProduceListing, ProduceOffer, ProducePurchase, ProduceRequest
-from cungoods.models.enums import OfferStatus, RequestStatus, Role, Temperature
+from cungoods.models.enums import OfferStatus, PayWith, RequestStatus, Role, Temperature
 from cungoods.services import capacity, clock
 from cungoods.services.auth import Viewer, require_role
 from cungoods.services.capacity import NoCapacity
@@ -29,7 +29,7 @@ from cungoods.services.errors import (
 from cungoods.services.idempotency import run_once
 from cungoods.services.listings import MAX_PRICE_FEN, MAX_QUANTITY, ListingFields, new_listing
 from cungoods.services.pagination import Page, page
-from cungoods.services.purchases import check_on_sale, place_purchase
+from cungoods.services.purchases import check_on_sale, check_total, place_purchase
 
 DEFAULT_UNIT = "斤"
 # New produce offered on a request stays on sale this long after it is ready, unless the farmer
@@ -149,6 +149,7 @@ async def make_offer(
                 f"the buyer pays at most {request.max_price_fen} fen per {request.unit}",
                 "priceFen",
             )
+        check_total(quantity, price_fen, "quantity")
         today = clock.today()
         if ready_on is not None and ready_on < today:
             raise invalid("readyOn is already past", "readyOn")
@@ -228,10 +229,15 @@ async def _listing_for(
 
 
 async def accept_offer(
-    *, viewer: Viewer | None, offer_id: int, idempotency_key: str | None
+    *,
+    viewer: Viewer | None,
+    offer_id: int,
+    idempotency_key: str | None,
+    pay_with: PayWith = PayWith.BALANCE,
 ) -> ProducePurchase:
     """The request's buyer accepts a quote: the purchase is made with its reservation at the
-    offer's price. A request fully met is FULFILLED and its other open offers close.
+    offer's price and paid as `pay_with` says (as buyProduce). A request fully met is FULFILLED
+    and its other open offers close.
 
     Locks go request row first, then the offer, the listing and the legs: every acceptance on a
     request queues on the request row, so two of them never wait on each other's offers."""
@@ -249,6 +255,7 @@ async def accept_offer(
                 ErrorCode.INVALID_STATE, f"the offer is {offer.status.value}", ["offerId"]
             )
         _check_open(request)
+        check_total(offer.quantity, offer.price_fen, "offerId")
         counted = await ProduceRequest.filter(id=request.id, status=RequestStatus.OPEN).update(
             accepted_quantity=F("accepted_quantity") + offer.quantity
         )
@@ -268,6 +275,7 @@ async def accept_offer(
                 quantity=offer.quantity,
                 unit_price_fen=offer.price_fen,
                 earliest=offer.ready_on,
+                pay_with=pay_with,
                 offer_id=offer.id,
             )
         except DomainError as error:
@@ -285,7 +293,7 @@ async def accept_offer(
             user_id=buyer.id,
             operation="acceptOffer",
             key=idempotency_key,
-            request={"offerId": offer_id},
+            request={"offerId": offer_id, "payWith": pay_with.value},
             work=work,
         )
     except NoCapacity as refused:

@@ -14,6 +14,7 @@ from cungoods.services.errors import DomainError, ErrorCode, invalid
 from cungoods.services.network import route_by_code
 
 MAX_SCHEDULE_DAYS = 62
+MAX_YEARS_AWAY = 5
 
 
 async def schedule_trips(
@@ -26,6 +27,12 @@ async def schedule_trips(
 
 
 async def ensure_trips(*, route_code: str, start: dt.date, end: dt.date) -> list[Trip]:
+    # Timetables are planned for the coming weeks; a date years away is a mistake, and near
+    # year 1 or 9999 the date arithmetic below would overflow.
+    today = clock.today()
+    for value, name in ((start, "from"), (end, "to")):
+        if abs((value - today).days) > MAX_YEARS_AWAY * 366:
+            raise invalid(f"a date within {MAX_YEARS_AWAY} years of today", name)
     if end < start:
         raise invalid("`to` is before `from`", "to")
     if (end - start).days >= MAX_SCHEDULE_DAYS:

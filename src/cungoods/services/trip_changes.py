@@ -61,6 +61,8 @@ from cungoods.services.auth import Viewer, require_dispatcher
 from cungoods.services.capacity import CapacityTooSmall, Load, Ride, Target
 from cungoods.services.dispatch_plans import Booking, Span, keep_what_fits
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_found
+from cungoods.services.money import payments, refunds
+from cungoods.services.orders import expiry as order_expiry
 
 MAX_ORDER_SHIFT_DAYS = 1
 MAX_REASON_LENGTH = 200
@@ -403,10 +405,12 @@ async def _cancel_order(order: Order, *, reason: str) -> None:
     await Order.filter(id=order.id, status=order.status).update(status=OrderStatus.CANCELLED)
     await stock.give_back_order(order.id)
     order.status = OrderStatus.CANCELLED
+    # The refund first, so the cancellation is the order's last event.
+    await order_expiry.settle_cancelled(order, reason=f"{reason}: no bus could carry it")
     await outbox.record_order_status(
         order,
         message=f"{reason}: no bus has room for order {order.number} within "
-        f"{MAX_ORDER_SHIFT_DAYS} day, so it is cancelled and not charged",
+        f"{MAX_ORDER_SHIFT_DAYS} day, so it is cancelled and refunded",
     )
 
 
@@ -439,6 +443,13 @@ async def _cancel_purchase(
     )
     await stock.give_back(stock.LISTINGS, [(listing.id, purchase.quantity)])
     purchase.status = PurchaseStatus.CANCELLED
+    # The refund first, so the cancellation is the purchase's last event.
+    await payments.expire_intents(purchase_id=purchase.id)
+    await refunds.refund(
+        purchase_id=purchase.id,
+        amount_fen=await refunds.refundable_fen(purchase_id=purchase.id),
+        reason=f"{reason}: no bus could carry it",
+    )
     await outbox.record_purchase_status(
         purchase,
         farmer_id=listing.farmer_id,

@@ -6,6 +6,11 @@ any point before the end. Each event, the status moves it causes and their outbo
 in one transaction. The trip row is locked first (as trip changes do, then the orders and the
 purchases, in id order), so two reports of the same stop (driver and dispatcher at once) apply
 one after the other and the second is refused.
+
+With an idempotency key (services/idempotency.run_once, as placeOrder has) a driver on a flaky
+network retries safely: the same key with the same report is applied once and answers the trip.
+Only dispatchers cancel a whole trip (`require_may_cancel`, the one rule for CANCELLED here and
+for cancelTrip); the driver reports the rest.
 """
 
 from __future__ import annotations
@@ -14,17 +19,17 @@ import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
 
-from tortoise.transactions import in_transaction
-
 from cungoods.events import outbox
 from cungoods.models import ProduceListing, ProducePurchase, Route, Station, Trip, TripStop
 from cungoods.models.enums import OrderStatus, PurchaseStatus, TripStatus
 from cungoods.services import clock, orders, trip_changes
-from cungoods.services.auth import Viewer, require_viewer
+from cungoods.services.auth import Viewer, require_dispatcher, require_viewer
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_allowed, not_found
+from cungoods.services.idempotency import run_once
 
 MAX_DELAY_MINUTES = 24 * 60
 MAX_NOTE_LENGTH = 200
+RECORD_TRIP_EVENT = "recordTripEvent"
 
 
 class TripEventKind(StrEnum):
@@ -34,6 +39,11 @@ class TripEventKind(StrEnum):
     DELAYED = "DELAYED"  # running late by some minutes
     COMPLETED = "COMPLETED"  # back at the hub, trip over
     CANCELLED = "CANCELLED"
+
+
+def require_may_cancel(viewer: Viewer | None) -> Viewer:
+    """Who may cancel a whole trip: dispatchers (and admins), never its driver."""
+    return require_dispatcher(viewer)
 
 
 def _state(message: str) -> DomainError:
@@ -48,9 +58,11 @@ async def record_trip_event(
     stop_seq: int | None = None,
     minutes: int | None = None,
     note: str = "",
+    idempotency_key: str | None = None,
 ) -> Trip:
-    """Record what happened to a trip (its driver or a dispatcher) and move what is on board;
-    returns the trip as it is now."""
+    """Record what happened to a trip (its driver or a dispatcher; CANCELLED: dispatchers only)
+    and move what is on board; returns the trip as it is now. A retry with the same key is
+    applied once."""
     signed_in = require_viewer(viewer)
     kind = TripEventKind(kind)
     note = (note or "").strip()
@@ -58,7 +70,10 @@ async def record_trip_event(
         raise invalid(f"the note is at most {MAX_NOTE_LENGTH} characters", "note")
     if kind is TripEventKind.DELAYED and (minutes is None or not 1 <= minutes <= MAX_DELAY_MINUTES):
         raise invalid(f"a delay is 1 to {MAX_DELAY_MINUTES} minutes", "minutes")
-    async with in_transaction():
+    if kind is TripEventKind.CANCELLED:
+        require_may_cancel(signed_in)
+
+    async def work() -> int:
         # FOR NO KEY UPDATE: orders and purchases being booked on the trip meanwhile only
         # check their foreign key to it, and need not wait for us.
         trip = await Trip.filter(id=trip_id).select_for_update(no_key=True).first()
@@ -70,7 +85,23 @@ async def record_trip_event(
             raise _state(f"the trip is {trip.status.value.lower()}: it takes no more events")
         run = _Run(trip, await TripStop.filter(trip_id=trip.id).order_by("seq"))
         await run.apply(kind, stop_seq=stop_seq, minutes=minutes or 0, note=note)
-    return trip
+        return trip.id
+
+    request = {
+        "trip": trip_id,
+        "kind": kind.value,
+        "stop": stop_seq,
+        "minutes": minutes,
+        "note": note,
+    }
+    done = await run_once(
+        user_id=signed_in.id,
+        operation=RECORD_TRIP_EVENT,
+        key=idempotency_key,
+        request=request,
+        work=work,
+    )
+    return await Trip.get(id=done)
 
 
 class _Run:

@@ -9,8 +9,12 @@ import strawberry
 from cungoods import models
 from cungoods.api.context import Info
 from cungoods.api.ids import to_global_id
+from cungoods.api.money.wallet import Wallet
 from cungoods.api.node import Node, node_of, register_node
+from cungoods.api.scalars import Long
 from cungoods.models.enums import Role as DomainRole
+from cungoods.services import people
+from cungoods.services.money import wallet as wallets
 
 if TYPE_CHECKING:
     from cungoods.api.network.types import Station
@@ -43,6 +47,16 @@ class User(Node):
         station: Station | None = await node_of(info, "Station", self.station_db_id)
         return station
 
+    @strawberry.field(
+        description="The user's prepaid wallet: shown to the user themselves only (null for "
+        "anyone else)."
+    )
+    async def wallet(self, info: Info) -> Wallet | None:
+        balance = await wallets.wallet_balance(viewer=info.context.viewer, user_id=self.db_id)
+        if balance is None:
+            return None
+        return Wallet(balance_fen=Long(balance))
+
     @classmethod
     def of(cls, user: models.User, info: Info) -> User:
         viewer = info.context.viewer
@@ -62,4 +76,12 @@ async def user_by_id(info: Info, pk: int) -> User | None:
     return None if user is None else User.of(user, info)
 
 
-register_node("User", user_by_id)
+async def user_node(info: Info, pk: int) -> User | None:
+    """`node(User:N)`: only for whom services/people.may_see_user allows, else null."""
+    user = await info.context.loaders.by_id(models.User).load(pk)
+    if user is None or not people.may_see_user(info.context.viewer, user):
+        return None
+    return User.of(user, info)
+
+
+register_node("User", user_node)

@@ -32,7 +32,8 @@ class ManifestOrder:
     status: OrderStatus = strawberry.field(description="Where the order is.")
     total_fen: int = strawberry.field(description="What it cost the buyer, in fen.")
     pickup_code: str | None = strawberry.field(
-        description="The code the buyer shows at pickup: for the station's leader and dispatchers."
+        description="The code the buyer shows at pickup: for the station's leader only (null for "
+        "dispatchers)."
     )
     lines: list[PickedLine] = strawberry.field(description="What to hand out.")
     buyer: User = strawberry.field(description="Who picks it up.")

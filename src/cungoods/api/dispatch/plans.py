@@ -127,7 +127,9 @@ class LoadingPlan:
         return await trip_of(info, self.trip_db_id)
 
     @classmethod
-    def of(cls, plan: dispatch.LoadingPlan, users: dict[int, User]) -> LoadingPlan:
+    def of(cls, plan: dispatch.LoadingPlan, users: dict[int, User], *, prices: bool) -> LoadingPlan:
+        """`prices`: whether the viewer sees what the lines cost (dispatchers; not the
+        driver)."""
         fullest = plan.fullest
         products = products_of(plan.products)
         return cls(
@@ -137,7 +139,7 @@ class LoadingPlan:
                     step=step.step,
                     position=step.position,
                     space=step.space,
-                    crate=Crate.of(step.crate, plan.orders, products),
+                    crate=Crate.of(step.crate, plan.orders, products, prices=prices),
                 )
                 for step in plan.steps
             ],

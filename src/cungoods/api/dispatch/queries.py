@@ -39,7 +39,9 @@ class DispatchQuery:
             viewer=info.context.viewer, trip_id=pk_of(trip_id, "Trip", "tripId")
         )
         farmers = {p.farmer_id for c in plan.collections for p in c.produce}
-        return LoadingPlan.of(plan, await users_of(info, farmers))
+        viewer = info.context.viewer
+        shows_prices = viewer is not None and viewer.is_dispatcher
+        return LoadingPlan.of(plan, await users_of(info, farmers), prices=shows_prices)
 
     @strawberry.field(
         description="What to hand out and take in at a station on a trip (DISPATCHER, or that "

@@ -9,18 +9,22 @@ import strawberry
 from cungoods import models
 from cungoods.api.context import Info
 from cungoods.api.network.types import Route, Station
+from cungoods.api.scalars import Long
 from cungoods.services import dispatch_stats
 
 
 @strawberry.type(description="What happened over the dates asked for (see networkStats).")
 class ActivityFigures:
     orders: int = strawberry.field(description="Orders not cancelled.")
-    sales_fen: int = strawberry.field(description="What they sold for, in fen.")
+    sales_fen: Long = strawberry.field(
+        description="What they sold for, in fen (64-bit Long: a county's sales over months pass "
+        "2^31 fen)."
+    )
     produce_purchases: int = strawberry.field(
         description="Produce purchases carried to the city (boarded the bus)."
     )
     produce_carried_g: int = strawberry.field(description="Their weight, in grams.")
-    produce_carried_fen: int = strawberry.field(description="Their value, in fen.")
+    produce_carried_fen: Long = strawberry.field(description="Their value, in fen (64-bit Long).")
     down_utilization: float = strawberry.field(
         description="Goods going out, as a share (0..1) of the weight capacity of the legs "
         "counted (a route: all its legs; a station: the legs into it)."
@@ -39,10 +43,10 @@ class ActivityFigures:
     def of(cls, figures: dispatch_stats.Figures) -> ActivityFigures:
         return cls(
             orders=figures.orders,
-            sales_fen=figures.sales_fen,
+            sales_fen=Long(figures.sales_fen),
             produce_purchases=figures.produce_purchases,
             produce_carried_g=figures.produce_g,
-            produce_carried_fen=figures.produce_fen,
+            produce_carried_fen=Long(figures.produce_fen),
             down_utilization=figures.down_utilization,
             up_utilization=figures.up_utilization,
             arrivals=figures.arrivals,

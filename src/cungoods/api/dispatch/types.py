@@ -19,7 +19,7 @@ from cungoods.api.orders.types import Order
 from cungoods.api.produce.enums import PurchaseStatus
 from cungoods.api.produce.types import ProducePurchase, purchase_by_id
 from cungoods.api.scalars import Load, Temperature
-from cungoods.services import dispatch, dispatch_plans
+from cungoods.services import dispatch, dispatch_plans, orders
 
 # strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
 # returns it); naming the class, not the call's result, keeps it a type for mypy.
@@ -67,19 +67,24 @@ class PickedLine:
     line: strawberry.Private[dispatch_plans.Line]
     product: Product = strawberry.field(description="The product.")
     quantity: int = strawberry.field(description="Units.")
-    unit_price_fen: int = strawberry.field(description="Price per unit as ordered, in fen.")
+    unit_price_fen: int | None = strawberry.field(
+        description="Price per unit as ordered, in fen (null in a driver's loading plan: "
+        "loading needs no prices)."
+    )
 
     @strawberry.field(description="What these units weigh and take up.")
     def load(self) -> Load:
         return Load.of(self.line.load)
 
     @classmethod
-    def of(cls, line: dispatch_plans.Line, products: dict[int, Product]) -> PickedLine:
+    def of(
+        cls, line: dispatch_plans.Line, products: dict[int, Product], *, prices: bool = True
+    ) -> PickedLine:
         return cls(
             line=line,
             product=products[line.product_id],
             quantity=line.quantity,
-            unit_price_fen=line.unit_price_fen,
+            unit_price_fen=line.unit_price_fen if prices else None,
         )
 
 
@@ -89,9 +94,15 @@ class CrateOrder:
     number: str = strawberry.field(description="The order number, written on the bag.")
     lines: list[PickedLine] = strawberry.field(description="The lines packed in this crate.")
 
-    @strawberry.field(description="The order.")
-    async def order(self, info: Info) -> Order:
-        return await order_of(info, self.order_db_id)
+    @strawberry.field(
+        description="The order: null for viewers who may not see it (the trip's driver loads by "
+        "number, and sees no buyer, total or history)."
+    )
+    async def order(self, info: Info) -> Order | None:
+        row = await info.context.loaders.by_id(models.Order).load(self.order_db_id)
+        if row is None or not orders.can_see(info.context.viewer, row):
+            return None
+        return Order.of(row, info)
 
 
 @strawberry.type(
@@ -117,6 +128,8 @@ class Crate:
         crate: dispatch_plans.Crate,
         orders: dict[int, dispatch.OrderRow],
         products: dict[int, Product],
+        *,
+        prices: bool = True,
     ) -> Crate:
         return cls(
             station_db_id=crate.station_id,
@@ -129,7 +142,7 @@ class Crate:
                 CrateOrder(
                     order_db_id=packed.order_id,
                     number=orders[packed.order_id].number,
-                    lines=[PickedLine.of(line, products) for line in packed.lines],
+                    lines=[PickedLine.of(line, products, prices=prices) for line in packed.lines],
                 )
                 for packed in crate.orders
             ],

@@ -10,6 +10,13 @@ where they are spread; every type-conditioned branch counts (an upper bound).
 
 For example `stations(first: 100) { edges { node { leader { name } } } }` costs
 1 + 100 × (1 + 1 + 1) = 301, and the same nested in a list of 12 trips costs twelve times that.
+
+A text search is dearer than a page of rows: every term is a substring match over several
+columns. A field given one (SEARCH_ARGUMENTS) costs SEARCH_TERM_COST more per term (at most
+services/search.MAX_TERMS terms count; more are refused by the resolver) each time it would be
+resolved, so `produceListings(filter: {text: "8 words"}) { nodes { title } }` costs
+1 + 8 × 25 + 20 = 221, and thirty aliases of it stay within the default budget of 5000 only
+with fewer words or smaller pages.
 The check is a validation rule, so an over-budget query is a request error (HTTP 400 with
 `application/graphql-response+json`) carrying `extensions.code = QUERY_TOO_COSTLY`, its cost and
 the budget.
@@ -40,9 +47,12 @@ from graphql import (
     get_nullable_type,
     is_list_type,
     value_from_ast,
+    value_from_ast_untyped,
 )
 from graphql.language import BREAK
 from strawberry.extensions import SchemaExtension
+
+from cungoods.services.search import MAX_TERMS
 
 # How many items the plain (unpaginated) lists we know about hold at most, about: a county runs a
 # handful of routes of up to ~30 stops, a dozen trips a day, and sale windows of up to ~100 items.
@@ -57,6 +67,13 @@ LIST_ESTIMATES: Mapping[str, int] = {
     "SaleWindow.items": 100,
     "ProduceRequest.offers": 20,
 }
+# Where a field takes its search text: the argument, then the input field inside it.
+SEARCH_ARGUMENTS: Mapping[str, tuple[str, ...]] = {
+    "Query.produceListings": ("filter", "text"),
+    "Query.stations": ("search",),
+    "Query.products": ("search",),
+}
+SEARCH_TERM_COST = 25
 COSTLY = "QUERY_TOO_COSTLY"
 log = logging.getLogger("cungoods.cost")
 
@@ -155,7 +172,26 @@ class _Estimator:
             times = 1
         child_size = self.first(node, definition) if "first" in definition.args else None
         child = get_named_type(definition.type)
-        return times * (1 + self.selection_set(node.selection_set, child, child_size, spread))
+        search = self.search_cost(node, SEARCH_ARGUMENTS.get(f"{parent.name}.{node.name.value}"))
+        return times * (
+            1 + search + self.selection_set(node.selection_set, child, child_size, spread)
+        )
+
+    def search_cost(self, node: FieldNode, where: tuple[str, ...] | None) -> int:
+        """What the field's text search adds: SEARCH_TERM_COST per term, up to MAX_TERMS."""
+        if where is None:
+            return 0
+        name, *inside = where
+        argument = next((a for a in node.arguments or () if a.name.value == name), None)
+        if argument is None:
+            return 0
+        value: Any = value_from_ast_untyped(argument.value, dict(self.variables))
+        for key in inside:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, str):
+            return 0
+        terms = len(value.replace("\u3000", " ").split())
+        return SEARCH_TERM_COST * min(terms, MAX_TERMS)
 
     def first(self, node: FieldNode, definition: GraphQLField) -> int:
         argument = next((a for a in node.arguments or () if a.name.value == "first"), None)

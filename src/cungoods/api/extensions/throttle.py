@@ -6,8 +6,12 @@ empty lists) and `errors: [{code: RATE_LIMITED, message: "... retry after N s"}]
 response carries `Retry-After: N`. A payload type that cannot be built that way (a required
 result field) gets a GraphQL error with `extensions {code: RATE_LIMITED, retryAfter: N}`.
 
-The client address is the one the ASGI server reports: behind a proxy, let uvicorn take it from
-X-Forwarded-For (`--forwarded-allow-ips`).
+The client address is the one the ASGI server reports (`request.client`), never a header read
+here: behind a reverse proxy `cungoods serve` lets uvicorn take it from X-Forwarded-For, and only
+from the proxies in `CUNGOODS_FORWARDED_ALLOW_IPS` (from nobody when that is empty).
+
+With `CUNGOODS_REDIS_URL` set the limiters live in Redis and every process shares them
+(services/ratelimit.py).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from graphql import GraphQLError
+from starlette.requests import HTTPConnection
 from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
@@ -24,7 +29,20 @@ from cungoods.api.errors import UserError, payload_with_errors
 from cungoods.config import Settings
 from cungoods.observability import metrics
 from cungoods.services.errors import ErrorCode
-from cungoods.services.ratelimit import FailureBackoff, Limits, RateLimited, RateLimiter
+from cungoods.services.ratelimit import (
+    KNOWN_DEVICE_SECONDS,
+    PER_PHONE_FACTOR,
+    FailureBackoff,
+    Limits,
+    LoginThrottle,
+    MemoryMarks,
+    RateLimited,
+    RateLimiter,
+    RedisBackoff,
+    RedisMarks,
+    RedisRateLimiter,
+    redis_storage,
+)
 
 
 class MutationRateLimit(FieldExtension):
@@ -41,7 +59,7 @@ class MutationRateLimit(FieldExtension):
         context = info.context
         limits = getattr(context, "limits", None)
         if isinstance(context, Context) and isinstance(limits, Limits):
-            wait = _wait(limits, context)
+            wait = await _wait(limits, context)
             if wait > 0:
                 return self._refuse(info, RateLimited(wait))
         return await next_(source, info, **kwargs)
@@ -62,7 +80,45 @@ class MutationRateLimit(FieldExtension):
 
 
 def limits_from(settings: Settings) -> Limits:
-    """The limiters of one server, sized by its settings."""
+    """The limiters of one server, sized by its settings: in Redis when `redis_url` is set,
+    else in this process's memory."""
+    base, cap = settings.login_lock_seconds, settings.login_lock_max_seconds
+    per_phone_free = settings.login_free_failures * PER_PHONE_FACTOR
+    if settings.redis_url:
+        storage = redis_storage(settings.redis_url)
+        return Limits(
+            per_viewer=RedisRateLimiter(
+                storage,
+                name="viewer",
+                burst=settings.rate_limit_viewer_burst,
+                per_minute=settings.rate_limit_viewer_per_minute,
+            ),
+            per_address=RedisRateLimiter(
+                storage,
+                name="address",
+                burst=settings.rate_limit_address_burst,
+                per_minute=settings.rate_limit_address_per_minute,
+            ),
+            login=LoginThrottle(
+                per_device=RedisBackoff(
+                    storage,
+                    name="login",
+                    free_failures=settings.login_free_failures,
+                    base_seconds=base,
+                    max_seconds=cap,
+                ),
+                per_phone=RedisBackoff(
+                    storage,
+                    name="login-phone",
+                    free_failures=per_phone_free,
+                    base_seconds=base,
+                    max_seconds=cap,
+                ),
+                known_devices=RedisMarks(
+                    storage, name="login-known", keep_seconds=KNOWN_DEVICE_SECONDS
+                ),
+            ),
+        )
     return Limits(
         per_viewer=RateLimiter(
             burst=settings.rate_limit_viewer_burst,
@@ -72,12 +128,23 @@ def limits_from(settings: Settings) -> Limits:
             burst=settings.rate_limit_address_burst,
             per_minute=settings.rate_limit_address_per_minute,
         ),
-        login=FailureBackoff(
-            free_failures=settings.login_free_failures,
-            base_seconds=settings.login_lock_seconds,
-            max_seconds=settings.login_lock_max_seconds,
+        login=LoginThrottle(
+            per_device=FailureBackoff(
+                free_failures=settings.login_free_failures, base_seconds=base, max_seconds=cap
+            ),
+            per_phone=FailureBackoff(
+                free_failures=per_phone_free, base_seconds=base, max_seconds=cap
+            ),
+            known_devices=MemoryMarks(keep_seconds=KNOWN_DEVICE_SECONDS),
         ),
     )
+
+
+def client_address(connection: HTTPConnection) -> str:
+    """The client's address as the ASGI server reports it (after uvicorn's proxy-headers
+    handling for the trusted proxies only)."""
+    client = connection.client
+    return client.host if client else "unknown"
 
 
 def limit_mutations(mutation: type) -> type:
@@ -89,10 +156,9 @@ def limit_mutations(mutation: type) -> type:
     return mutation
 
 
-def _wait(limits: Limits, context: Context) -> float:
+async def _wait(limits: Limits, context: Context) -> float:
     if context.viewer is not None:
-        wait = limits.per_viewer.acquire(f"viewer:{context.viewer.id}")
+        wait = await limits.per_viewer.take(f"viewer:{context.viewer.id}")
         if wait > 0:
             return wait
-    client = context.request.client
-    return limits.per_address.acquire(f"address:{client.host if client else 'unknown'}")
+    return await limits.per_address.take(f"address:{client_address(context.request)}")

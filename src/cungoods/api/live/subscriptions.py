@@ -4,11 +4,16 @@ Each subscription asks services/live.py for its topic (who may watch it is decid
 streams that topic from the broker: with `after`, the missed events are replayed first, then live
 ones follow, in order, each once. A socket's context lives as long as the socket, so the loaders
 are renewed for every event: each one is resolved against the database as it is now.
+
+The viewer is renewed before every event too (services/sessions.py, one batched read for all the
+subscribers of an event): a subscription whose token expired or whose account is gone ends with
+UNAUTHENTICATED, and one whose viewer lost the right to the topic (a demoted leader) ends with
+the topic's own refusal (NOT_ALLOWED), before the event is delivered.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Annotated
 
 import strawberry
@@ -18,18 +23,38 @@ from cungoods.api.ids import from_cursor, pk_of
 from cungoods.api.live.types import DeliveryEvent
 from cungoods.api.loaders import Loaders
 from cungoods.events.broker import Broker
-from cungoods.services import live
+from cungoods.services import live, sessions
+from cungoods.services.auth import Viewer, require_viewer
 from cungoods.services.errors import DomainError, ErrorCode
 
 Events = AsyncGenerator[DeliveryEvent, None]
+# Asks the topic again for a viewer: raises the refusal when they may no longer watch it.
+Recheck = Callable[[Viewer | None], Awaitable[object]]
 
 
-async def _follow(info: Info, topic: str, after: int | None) -> Events:
-    """Stream a topic the viewer may watch, with fresh loaders for every event."""
+async def _own(viewer: Viewer | None) -> object:
+    return require_viewer(viewer)
+
+
+async def _still_allowed(info: Info, recheck: Recheck) -> None:
+    """The viewer as they are now may still watch the topic (else the refusal is raised)."""
+    context = info.context
+    if context.token is None:
+        return  # no token, no viewer: the subscription could not have started
+    viewer = await sessions.current_viewer(token=context.token, secret=context.settings.signing_key)
+    if viewer != context.viewer:  # a role or the station changed: ask the topic again
+        await recheck(viewer)
+        context.viewer = viewer
+
+
+async def _follow(info: Info, topic: str, after: int | None, recheck: Recheck) -> Events:
+    """Stream a topic the viewer may watch, with the viewer checked again and fresh loaders
+    for every event."""
     broker: Broker | None = info.context.broker
     if broker is None:
         raise DomainError(ErrorCode.INVALID_STATE, "live updates are not running on this server")
     async for record in broker.follow(topic, after=after):
+        await _still_allowed(info, recheck)
         info.context.loaders = Loaders()
         yield DeliveryEvent.of(record, topic)
 
@@ -53,10 +78,13 @@ class LiveSubscription:
         after: After = None,
     ) -> Events:
         cursor = from_cursor(after)
-        topic = await live.trip_topic(
-            viewer=info.context.viewer, trip_id=pk_of(trip_id, "Trip", "tripId")
-        )
-        async for event in _follow(info, topic, cursor):
+        pk = pk_of(trip_id, "Trip", "tripId")
+        topic = await live.trip_topic(viewer=info.context.viewer, trip_id=pk)
+
+        async def recheck(viewer: Viewer | None) -> object:
+            return await live.trip_topic(viewer=viewer, trip_id=pk)
+
+        async for event in _follow(info, topic, cursor, recheck):
             yield event
 
     @strawberry.subscription(
@@ -69,10 +97,13 @@ class LiveSubscription:
         after: After = None,
     ) -> Events:
         cursor = from_cursor(after)
-        topic = await live.order_topic(
-            viewer=info.context.viewer, order_id=pk_of(order_id, "Order", "orderId")
-        )
-        async for event in _follow(info, topic, cursor):
+        pk = pk_of(order_id, "Order", "orderId")
+        topic = await live.order_topic(viewer=info.context.viewer, order_id=pk)
+
+        async def recheck(viewer: Viewer | None) -> object:
+            return await live.order_topic(viewer=viewer, order_id=pk)
+
+        async for event in _follow(info, topic, cursor, recheck):
             yield event
 
     @strawberry.subscription(
@@ -86,11 +117,13 @@ class LiveSubscription:
         after: After = None,
     ) -> Events:
         cursor = from_cursor(after)
-        topic = await live.purchase_topic(
-            viewer=info.context.viewer,
-            purchase_id=pk_of(purchase_id, "ProducePurchase", "purchaseId"),
-        )
-        async for event in _follow(info, topic, cursor):
+        pk = pk_of(purchase_id, "ProducePurchase", "purchaseId")
+        topic = await live.purchase_topic(viewer=info.context.viewer, purchase_id=pk)
+
+        async def recheck(viewer: Viewer | None) -> object:
+            return await live.purchase_topic(viewer=viewer, purchase_id=pk)
+
+        async for event in _follow(info, topic, cursor, recheck):
             yield event
 
     @strawberry.subscription(
@@ -104,10 +137,13 @@ class LiveSubscription:
         after: After = None,
     ) -> Events:
         cursor = from_cursor(after)
-        topic = await live.station_topic(
-            viewer=info.context.viewer, station_id=pk_of(station_id, "Station", "stationId")
-        )
-        async for event in _follow(info, topic, cursor):
+        pk = pk_of(station_id, "Station", "stationId")
+        topic = await live.station_topic(viewer=info.context.viewer, station_id=pk)
+
+        async def recheck(viewer: Viewer | None) -> object:
+            return await live.station_topic(viewer=viewer, station_id=pk)
+
+        async for event in _follow(info, topic, cursor, recheck):
             yield event
 
     @strawberry.subscription(
@@ -119,5 +155,5 @@ class LiveSubscription:
         after: After = None,
     ) -> Events:
         topic = live.own_topic(viewer=info.context.viewer)
-        async for event in _follow(info, topic, from_cursor(after)):
+        async for event in _follow(info, topic, from_cursor(after), _own):
             yield event

@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from cungoods.api.ids import pk_of
+from cungoods.api.payments.enums import PayWith
 from cungoods.services import orders
 from cungoods.services.errors import DomainError
 
@@ -26,6 +27,12 @@ class PlaceOrderInput:
         default=None,
         description="Any unique string per order attempt: a retry with the same key and input "
         "returns the same order.",
+    )
+    pay_with: PayWith = strawberry.field(
+        default=PayWith.BALANCE,
+        description="BALANCE (default): paid from the wallet at once, INSUFFICIENT_FUNDS (with "
+        "shortfallFen) when it cannot. PROVIDER: placed UNPAID; pay it with startPayment before "
+        "payBy or it is cancelled.",
     )
 
 

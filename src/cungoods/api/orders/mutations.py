@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import strawberry
 
 from cungoods.api.context import Info
@@ -30,11 +32,16 @@ class OrderMutation:
                 service_date=input.service_date,
                 lines=line_requests(input.lines),
                 idempotency_key=input.idempotency_key,
+                pay_with=input.pay_with,
+                pay_timeout=dt.timedelta(minutes=info.context.settings.payment_timeout_minutes),
             ),
             order=lambda order: Order.of(order, info),
         )
 
-    @strawberry.mutation(description="Cancel an order before the cutoff (its buyer).")
+    @strawberry.mutation(
+        description="Cancel an order before the cutoff (its buyer): what was paid is refunded "
+        "in full to where it came from."
+    )
     async def cancel_order(self, info: Info, input: CancelOrderInput) -> CancelOrderPayload:
         return await mutation_payload(
             CancelOrderPayload,

@@ -14,6 +14,7 @@ from cungoods.api.context import Info
 from cungoods.api.ids import to_global_id
 from cungoods.api.network.types import Station, Trip, station_by_id, trip_by_id
 from cungoods.api.node import Node, register_node
+from cungoods.api.payments.enums import PaymentStatus, PayWith
 from cungoods.api.scalars import Load
 from cungoods.models.enums import OrderStatus as DomainOrderStatus
 from cungoods.services import orders
@@ -67,6 +68,13 @@ class Order(Node):
     status: OrderStatus = strawberry.field(description="Where the order is.")
     service_date: dt.date = strawberry.field(description="The pickup day.")
     total_fen: int = strawberry.field(description="What it costs, in fen.")
+    pay_with: PayWith = strawberry.field(description="How it is paid.")
+    payment_status: PaymentStatus = strawberry.field(description="Where its money stands.")
+    paid_fen: int = strawberry.field(description="What the buyer paid, in fen.")
+    refunded_fen: int = strawberry.field(description="What was given back, in fen.")
+    pay_by: dt.datetime | None = strawberry.field(
+        description="An order waiting UNPAID for the provider is cancelled at this instant."
+    )
     created_at: dt.datetime = strawberry.field(description="When it was placed.")
 
     @strawberry.field(
@@ -129,6 +137,11 @@ class Order(Node):
             status=DomainOrderStatus(order.status),
             service_date=order.service_date,
             total_fen=order.total_fen,
+            pay_with=PayWith(order.pay_with),
+            payment_status=PaymentStatus(order.payment_status),
+            paid_fen=order.paid_fen,
+            refunded_fen=order.refunded_fen,
+            pay_by=order.pay_by if order.payment_status == PaymentStatus.UNPAID else None,
             created_at=order.created_at,
         )
 

@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from cungoods.api.ids import optional_pk
+from cungoods.api.payments.enums import PayWith
 from cungoods.api.scalars import Temperature
 from cungoods.models.enums import Temperature as DomainTemperature
 from cungoods.services import listings, requests
@@ -102,6 +103,12 @@ class BuyProduceInput:
         default=None,
         description="Send the same key when retrying: the purchase is made at most once.",
     )
+    pay_with: PayWith = strawberry.field(
+        default=PayWith.BALANCE,
+        description="BALANCE (default): paid from the wallet at once, INSUFFICIENT_FUNDS (with "
+        "shortfallFen) when it cannot, and nothing is bought. PROVIDER: bought UNPAID; pay it "
+        "with startPayment before payBy or it is released.",
+    )
 
 
 @strawberry.input(description="Ask farmers for produce (求购, BUYER).")
@@ -161,6 +168,12 @@ class AcceptOfferInput:
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Send the same key when retrying: the purchase is made at most once.",
+    )
+    pay_with: PayWith = strawberry.field(
+        default=PayWith.BALANCE,
+        description="BALANCE (default): paid from the wallet at once, INSUFFICIENT_FUNDS (with "
+        "shortfallFen) when it cannot, and nothing is bought. PROVIDER: bought UNPAID; pay it "
+        "with startPayment before payBy or it is released.",
     )
 
 

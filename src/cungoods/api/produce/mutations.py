@@ -36,6 +36,7 @@ from cungoods.api.produce.payloads import (
     UpdateListingPayload,
 )
 from cungoods.api.produce.types import ProduceListing, ProduceOffer, ProducePurchase, ProduceRequest
+from cungoods.models.enums import PayWith as DomainPayWith
 from cungoods.services import listings, purchases, requests
 
 
@@ -76,7 +77,7 @@ class ProduceMutation:
 
     @strawberry.mutation(
         description="Buy produce (BUYER): reserves room on the earliest bus from the station to "
-        "the hub."
+        "the hub, paid from the wallet or through the provider (payWith)."
     )
     async def buy_produce(self, info: Info, input: BuyProduceInput) -> BuyProducePayload:
         return await mutation_payload(
@@ -86,6 +87,7 @@ class ProduceMutation:
                 listing_id=pk_of(input.listing_id, "ProduceListing", "listingId"),
                 quantity=input.quantity,
                 idempotency_key=input.idempotency_key,
+                pay_with=DomainPayWith(input.pay_with),
             ),
             purchase=lambda purchase: ProducePurchase.of(purchase, info),
         )
@@ -124,7 +126,9 @@ class ProduceMutation:
             offer=ProduceOffer.of,
         )
 
-    @strawberry.mutation(description="Accept a farmer's offer (the request's BUYER).")
+    @strawberry.mutation(
+        description="Accept a farmer's offer (the request's BUYER), paid as buyProduce is."
+    )
     async def accept_offer(self, info: Info, input: AcceptOfferInput) -> AcceptOfferPayload:
         return await mutation_payload(
             AcceptOfferPayload,
@@ -132,6 +136,7 @@ class ProduceMutation:
                 viewer=info.context.viewer,
                 offer_id=pk_of(input.offer_id, "ProduceOffer", "offerId"),
                 idempotency_key=input.idempotency_key,
+                pay_with=DomainPayWith(input.pay_with),
             ),
             purchase=lambda purchase: ProducePurchase.of(purchase, info),
         )

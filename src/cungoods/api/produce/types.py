@@ -13,6 +13,7 @@ from cungoods.api.context import Info
 from cungoods.api.ids import to_global_id
 from cungoods.api.network.types import Station, Trip, station_by_id, trip_by_id
 from cungoods.api.node import Node, register_node
+from cungoods.api.payments.enums import PaymentStatus, PayWith
 from cungoods.api.produce.enums import ListingStatus, OfferStatus, PurchaseStatus, RequestStatus
 from cungoods.api.scalars import Load, Temperature
 from cungoods.models.enums import ListingStatus as DomainListingStatus
@@ -221,6 +222,15 @@ class ProducePurchase(Node):
     total_fen: int = strawberry.field(
         description="Total in fen (of what was handed over, once it is)."
     )
+    pay_with: PayWith = strawberry.field(description="How it is paid.")
+    payment_status: PaymentStatus = strawberry.field(description="Where its money stands.")
+    paid_fen: int = strawberry.field(description="What the buyer paid, in fen.")
+    refunded_fen: int = strawberry.field(
+        description="What was given back, in fen (e.g. the units a short handover lacked)."
+    )
+    pay_by: dt.datetime | None = strawberry.field(
+        description="A purchase waiting UNPAID for the provider is released at this instant."
+    )
     status: PurchaseStatus = strawberry.field(description="Where the produce is.")
     created_at: dt.datetime = strawberry.field(description="When it was bought.")
 
@@ -294,6 +304,11 @@ class ProducePurchase(Node):
             handed_over_quantity=purchase.handed_over_quantity,
             unit_price_fen=purchase.unit_price_fen,
             total_fen=purchase.total_fen,
+            pay_with=PayWith(purchase.pay_with),
+            payment_status=PaymentStatus(purchase.payment_status),
+            paid_fen=purchase.paid_fen,
+            refunded_fen=purchase.refunded_fen,
+            pay_by=purchase.pay_by if purchase.payment_status == PaymentStatus.UNPAID else None,
             status=DomainPurchaseStatus(purchase.status),
             created_at=purchase.created_at,
         )

@@ -10,10 +10,18 @@ strawberry's ASGI view.
 - A mutation (or subscription) sent with GET is 405 Method Not Allowed, with `Allow: POST`.
 - Errors the view refuses before GraphQL runs (bad JSON, missing query, batches: batching is off)
   are JSON `{"errors": [{"message": ...}]}` with their 4xx status, not plain text.
+- JSON nested deeper than MAX_JSON_DEPTH (a body, the `variables` of a GET, a WebSocket message:
+  `decode_json` reads them all) is refused before it is parsed: Python's json and graphql-core
+  recurse, and 1,000 levels would end in a RecursionError (HTTP 500, a dropped socket). Over HTTP
+  it is a 400; over WebSocket the protocol's 4400 for a message that does not parse.
+- A subscription is served over WebSocket only: over HTTP it is a 400 saying so (strawberry would
+  run it as a query and fail on its async generator).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any, overload
 
 from cross_web import HTTPException
@@ -22,9 +30,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.types import HTTPMethod
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from cungoods.api.context import Context
@@ -32,6 +43,35 @@ from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
+# No request of ours nests deeper than ~6 levels (body, variables, input, list, item, value).
+MAX_JSON_DEPTH = 32
+# A JSON string (skipped whole, so brackets inside it do not count) or one bracket.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+SUBSCRIPTION_OVER_HTTP = (
+    "Subscriptions are served over WebSocket only (graphql-transport-ws on /graphql)."
+)
+
+
+class JSONTooDeep(json.JSONDecodeError):
+    """JSON nested deeper than MAX_JSON_DEPTH (a JSONDecodeError, so strawberry's WebSocket
+    handler closes with 4400 as for any message that does not parse)."""
+
+
+def json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deep the arrays and objects of a JSON text nest, counted without parsing it (a
+    regex walk in C, no recursion); it stops counting past `limit`."""
+    depth = deepest = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        elif token in "]}":
+            depth -= 1
+    return deepest
 
 
 def preferred_media_type(accept: str) -> str:
@@ -72,6 +112,50 @@ def is_request_error(result: ExecutionResult) -> bool:
 
 class GraphQLView(GraphQL[Context, None]):
     """strawberry's ASGI view, answering as the GraphQL over HTTP spec asks."""
+
+    def decode_json(self, data: str | bytes) -> object:
+        text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+        if json_depth(text) > MAX_JSON_DEPTH:
+            raise JSONTooDeep(f"JSON nested more than {MAX_JSON_DEPTH} levels deep", text, 0)
+        return super().decode_json(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except JSONTooDeep as error:
+            raise HTTPException(400, f"The request's {error.msg}.") from error
+        except json.JSONDecodeError as error:
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+
+    async def execute_single(  # noqa: PLR0917
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        method: HTTPMethod = request_adapter.method
+        allowed = OperationType.from_http(method) - {OperationType.SUBSCRIPTION}
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise HTTPException(400, SUBSCRIPTION_OVER_HTTP) from error
+            raise HTTPException(400, error.as_http_error_reason(method)) from error
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from error
+        except MissingQueryError as error:
+            raise HTTPException(400, "No GraphQL query found in the request") from error
 
     @overload
     async def run(

@@ -1,24 +1,42 @@
-"""graphql-transport-ws with our authentication rule on top of strawberry's handler.
+"""graphql-transport-ws with our authentication rules on top of strawberry's handler.
 
 A bad token in `connection_init` already closes the socket with 4403 (app.on_ws_connect). Every
 subscription needs a signed-in viewer, so subscribing on a socket opened without a token closes
 it with 4401, as the protocol does for a subscribe before `connection_init`. Queries and
 mutations sent over the socket run as they would over HTTP.
+
+The identity does not go stale: before every operation the viewer is read again from the token
+(roles and station as they are now; services/sessions.py), and a token that has expired or
+whose account is gone closes the socket with 4403. The socket is also closed with 4403 at the
+token's expiry, and subscriptions check the viewer again before every event
+(api/live/subscriptions.py).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from typing import Any
 
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
 
 from cungoods.api.context import Context
+from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, is_database_unavailable
+from cungoods.db.errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
+from cungoods.services import sessions
+from cungoods.services.errors import DomainError
 
 UNAUTHORIZED = 4401
+FORBIDDEN = 4403
 
 
 def _is_subscription(payload: Any) -> bool:
@@ -32,6 +50,30 @@ def _is_subscription(payload: Any) -> bool:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    expiry_task: asyncio.Task[None] | None = None
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        context = self.context
+        if self.connection_acknowledged and isinstance(context, Context) and context.token:
+            expires_at = sessions.token_expires_at(
+                token=context.token, secret=context.settings.signing_key
+            )
+            if expires_at is not None and self.expiry_task is None:
+                self.expiry_task = asyncio.create_task(self._close_at(expires_at))
+
+    async def _close_at(self, expires_at: float) -> None:
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        with contextlib.suppress(Exception):  # the socket may be closing by itself
+            await self.websocket.close(code=FORBIDDEN, reason="Forbidden: the token has expired")
+
+    async def shutdown(self) -> None:
+        if self.expiry_task is not None:
+            self.expiry_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.expiry_task
+        await super().shutdown()
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         context = self.context
         if (
@@ -43,3 +85,53 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.websocket.close(code=UNAUTHORIZED, reason="Unauthorized: sign in first")
             return
         await super().handle_subscribe(message)
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        """Run an operation as the viewer is now. Inside the operation's task, so a burst of
+        subscribes (the board opens one per trip and station) is not read one after another,
+        and their look-ups share one query (services/sessions.py)."""
+        context = self.context
+        if (
+            isinstance(context, Context)
+            and context.token
+            and not await self._refresh_viewer(context, operation)
+        ):
+            return
+        await super().run_operation(operation)
+
+    async def _refresh_viewer(self, context: Context, operation: Operation[Context, None]) -> bool:
+        """Read the viewer again from the socket's token; False (and the socket closed, or the
+        operation refused while the database is away) when the operation must not run."""
+        assert context.token is not None
+        try:
+            viewer = await sessions.current_viewer(
+                token=context.token, secret=context.settings.signing_key
+            )
+        except DomainError as error:
+            context.viewer = None
+            with contextlib.suppress(Exception):  # the socket may be closing already
+                await self.websocket.close(
+                    code=FORBIDDEN, reason=f"Forbidden: {error.message}"[:120]
+                )
+            return False
+        except Exception as error:
+            if not is_database_unavailable(error):
+                raise
+            await operation.send_operation_message(
+                {
+                    "id": operation.id,
+                    "type": "error",
+                    "payload": [
+                        {
+                            "message": DB_UNAVAILABLE_MESSAGE,
+                            "extensions": {
+                                "code": DATABASE_UNAVAILABLE,
+                                "retryAfter": RETRY_AFTER_SECONDS,
+                            },
+                        }
+                    ],
+                }
+            )
+            return False
+        context.viewer = viewer
+        return True

@@ -25,6 +25,11 @@ class RecordTripEventInput:
     note: str | None = strawberry.field(
         default=None, description="A word for the people waiting (why it is late, cancelled)."
     )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string (1 to 100 characters) per report: a retry with the same "
+        "key and the same report is applied once and answers the trip as it is.",
+    )
 
 
 @strawberry.input(description="Run a scheduled trip with another vehicle.")

@@ -23,7 +23,8 @@ from cungoods.services.trips import TripEventKind as DomainTripEventKind
 class TripMutation:
     @strawberry.mutation(
         description="Report a trip's departure, arrival or departure at a stop, delay, "
-        "completion or cancellation (the trip's DRIVER, or a DISPATCHER); moves what is on board."
+        "completion (the trip's DRIVER, or a DISPATCHER) or cancellation (a DISPATCHER); moves "
+        "what is on board. Safe to retry with an `idempotencyKey`."
     )
     async def record_trip_event(
         self, info: Info, input: RecordTripEventInput
@@ -37,6 +38,7 @@ class TripMutation:
                 stop_seq=input.stop_seq,
                 minutes=input.minutes,
                 note=input.note or "",
+                idempotency_key=input.idempotency_key,
             ),
             trip=Trip.of,
         )

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from cungoods.db import sql
 from cungoods.models import Account, LedgerEntry, LedgerTransaction
 from cungoods.models.enums import AccountKind, LedgerKind
+from cungoods.services import clock
 from cungoods.services.errors import DomainError, ErrorCode
 
 # Accounts that belong to one party; the others are the platform's own, one of each kind.
@@ -117,7 +118,10 @@ async def post(
         raise ValueError("a ledger transaction moves some money")
     async with in_transaction():
         # A savepoint: a refusal half-way leaves no account moved, whatever the caller does.
-        [row] = await sql.fetch(TRANSACTION_SQL, kind, order_id, purchase_id, memo[:200], sql.now())
+        # Stamped by the service clock, as the periods settlement reads are its dates.
+        [row] = await sql.fetch(
+            TRANSACTION_SQL, kind, order_id, purchase_id, memo[:200], clock.now()
+        )
         transaction_id = int(row["id"])
         entries: list[tuple[int, int, int, int]] = []
         for leg in sorted(moves, key=lambda leg: leg.account_id):

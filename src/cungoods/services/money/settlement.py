@@ -55,6 +55,7 @@ class StatementEntry:
 
     entry_id: int
     kind: LedgerKind
+    account_kind: AccountKind
     at: dt.datetime
     amount_fen: int
     balance_after_fen: int
@@ -121,12 +122,13 @@ async def entries(statement: Statement) -> list[StatementEntry]:
             id__lte=statement.last_entry_id,
         )
         .order_by("id")
-        .prefetch_related("transaction")
+        .prefetch_related("transaction", "account")
     )
     return [
         StatementEntry(
             entry_id=row.id,
             kind=LedgerKind(row.transaction.kind),
+            account_kind=AccountKind(row.account.kind),
             at=row.transaction.created_at,
             amount_fen=row.amount_fen,
             balance_after_fen=row.balance_after_fen,
@@ -136,6 +138,11 @@ async def entries(statement: Statement) -> list[StatementEntry]:
         )
         for row in rows
     ]
+
+
+def may_see_statement(viewer: Viewer | None, *, user_id: int) -> bool:
+    """A statement is seen by its party and by dispatchers."""
+    return viewer is not None and (viewer.id == user_id or viewer.is_dispatcher)
 
 
 async def mark_paid_out(*, viewer: Viewer | None, statement_id: int, reference: str) -> Statement:

@@ -11,7 +11,7 @@ from cungoods.services import accounts
 from cungoods.services.auth import Viewer, require_role
 from cungoods.services.errors import invalid, not_found
 from cungoods.services.idempotency import run_once
-from cungoods.services.money import ledger
+from cungoods.services.money import ledger, wallet
 
 TOP_UP = "topUp"
 # One top-up is cash in a leader's hand: 5,000 yuan is more than a village shop keeps.
@@ -54,3 +54,16 @@ async def top_up(
         request={"buyerPhone": phone, "amountFen": amount_fen},
         work=work,
     )
+
+
+async def top_up_wallet(
+    *, viewer: Viewer | None, buyer_phone: str, amount_fen: int, idempotency_key: str | None
+) -> wallet.TopUpReceipt:
+    """`top_up`, answered with the wallet's entry and its balance now (what topUp shows)."""
+    transaction_id = await top_up(
+        viewer=viewer,
+        buyer_phone=buyer_phone,
+        amount_fen=amount_fen,
+        idempotency_key=idempotency_key,
+    )
+    return await wallet.top_up_receipt(transaction_id=transaction_id)

@@ -6,7 +6,8 @@ PLACED -> CANCELLED. Every change writes its event in the same transaction (the 
 
 - visibility.py: who sees an order, reading orders.
 - placing.py: placeOrder (stock, a seat on the bus, the order).
-- cutoff.py: the sale window's cutoff, and cancelling before it.
+- cutoff.py: the sale window's cutoff, and cancelling before it (refunded in full).
+- expiry.py: orders paid through the provider that never were: released at pay-by or cutoff.
 - handout.py: orders moving with their trip, and the pickup at the station.
 - The capacity outlook of a station is services/capacity/outlook.py (re-exported here).
 
@@ -33,6 +34,7 @@ from cungoods.services.orders.cutoff import (
     run_due_cutoffs,
     window_before_cutoff,
 )
+from cungoods.services.orders.expiry import expire_unpaid, release_unpaid
 from cungoods.services.orders.handout import (
     MAX_WRONG_CODES,
     advance_trip_orders,
@@ -47,6 +49,7 @@ from cungoods.services.orders.placing import (
     LineRequest,
     place_order,
 )
+from cungoods.services.orders.unlock import unlock_pickup_code
 from cungoods.services.orders.visibility import (
     can_see,
     get_order,
@@ -74,6 +77,7 @@ __all__ = [
     "capacity_outlook",
     "confirm_pickup",
     "cut_off",
+    "expire_unpaid",
     "get_order",
     "history",
     "mark_loaded",
@@ -81,8 +85,10 @@ __all__ = [
     "next_cutoff_at",
     "outlook",
     "place_order",
+    "release_unpaid",
     "run_cutoff",
     "run_due_cutoffs",
     "sees_pickup_code",
+    "unlock_pickup_code",
     "window_before_cutoff",
 ]

@@ -15,10 +15,11 @@ from tortoise.transactions import in_transaction
 from cungoods.db import sql
 from cungoods.events.outbox import record_order_status
 from cungoods.models import Order, SaleWindow, Shipment
-from cungoods.models.enums import OrderStatus
+from cungoods.models.enums import OrderStatus, PaymentStatus
 from cungoods.services import capacity, clock, stock
 from cungoods.services.auth import Viewer, require_dispatcher, require_viewer
 from cungoods.services.errors import DomainError, ErrorCode, not_allowed, not_found
+from cungoods.services.orders import expiry
 
 
 async def window_before_cutoff(
@@ -84,8 +85,11 @@ async def cancel_order(*, viewer: Viewer | None, order_id: int) -> Order:
             )
         await stock.give_back_order(order.id)
         await capacity.release(await Shipment.get(id=order.shipment_id))
-        order.status = OrderStatus.CANCELLED
+        # Read again under the row lock our UPDATE holds: a payment that landed meanwhile counts.
+        order = await Order.get(id=order.id)
         await record_order_status(order, message=f"order {order.number} cancelled by the buyer")
+        await expiry.settle_cancelled(order, reason="cancelled by the buyer before the cutoff")
+        order = await Order.get(id=order.id)
     return order
 
 
@@ -109,7 +113,8 @@ async def run_cutoff(*, viewer: Viewer | None, service_date: dt.date) -> SaleWin
 
 
 async def cut_off(*, window_id: int) -> int:
-    """Mark the window cut off and confirm its placed orders, one event each; returns how many.
+    """Mark the window cut off and confirm its placed orders that are paid, one event each, and
+    release the unpaid ones (expired: stock and room go back); returns how many were confirmed.
     Claiming the window row first makes concurrent runs (another server process) a no-op."""
     async with in_transaction():
         claimed = await SaleWindow.filter(id=window_id, cutoff_done_at=None).update(
@@ -117,11 +122,17 @@ async def cut_off(*, window_id: int) -> int:
         )
         if claimed != 1:
             return 0
-        orders = (
+        placed = (
             await Order.filter(window_id=window_id, status=OrderStatus.PLACED)
             .select_for_update()
             .order_by("id")
         )
+        orders = [order for order in placed if order.payment_status != PaymentStatus.UNPAID]
+        for order in placed:
+            if order.payment_status == PaymentStatus.UNPAID:
+                await expiry.release_unpaid(
+                    order, message=f"order {order.number} was not paid by the cutoff"
+                )
         if orders:
             await Order.filter(
                 id__in=[order.id for order in orders], status=OrderStatus.PLACED

@@ -14,6 +14,7 @@ from cungoods.models import Order
 from cungoods.models.enums import OrderStatus
 from cungoods.services.auth import Viewer, require_viewer
 from cungoods.services.errors import DomainError, ErrorCode, not_allowed, not_found
+from cungoods.services.money import commission
 
 MAX_WRONG_CODES = 5
 
@@ -94,6 +95,7 @@ async def confirm_pickup(*, viewer: Viewer | None, order_id: int, pickup_code: s
                 )
             order.status = OrderStatus.PICKED_UP
             await record_order_status(order, message=f"order {order.number} picked up")
+            await commission.accrue_for_order(order_id=order.id, leader_id=signed_in.id)
         else:
             left = MAX_WRONG_CODES - order.wrong_code_attempts - 1
             outcome = DomainError(

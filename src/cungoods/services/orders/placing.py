@@ -11,18 +11,30 @@ from dataclasses import dataclass
 from cungoods.db import sql
 from cungoods.events.outbox import record_order_status
 from cungoods.models import Order, OrderLine, RouteStop, SaleWindow, Station
-from cungoods.models.enums import Direction, OrderStatus, Role, TripStatus
+from cungoods.models.enums import (
+    AccountKind,
+    Direction,
+    LedgerKind,
+    OrderStatus,
+    PaymentStatus,
+    PayWith,
+    Role,
+    TripStatus,
+)
 from cungoods.services import capacity, clock, stock
 from cungoods.services.auth import Viewer, require_role
 from cungoods.services.capacity import Load, NoCapacity, Seat
 from cungoods.services.errors import DomainError, DomainErrors, ErrorCode, invalid, not_found
 from cungoods.services.idempotency import run_once
+from cungoods.services.money import ledger
 from cungoods.services.orders.cutoff import local_time, window_before_cutoff
 
 PLACE_ORDER = "placeOrder"
 MAX_LINES = 30
 MAX_QUANTITY = 99
 ORDER_PREFIX = "QJ"  # 衢江 (Qujiang): the county's order numbers read QJ20261129-000123
+# How long an order paid through the provider may wait UNPAID (CUNGOODS_PAYMENT_TIMEOUT_MINUTES).
+DEFAULT_PAY_TIMEOUT = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -38,22 +50,32 @@ async def place_order(
     service_date: dt.date,
     lines: Sequence[LineRequest],
     idempotency_key: str | None = None,
+    pay_with: PayWith = PayWith.BALANCE,
+    pay_timeout: dt.timedelta = DEFAULT_PAY_TIMEOUT,
 ) -> Order:
     """Order goods for pickup at a station on a service date (BUYER), in one transaction: take
     the stock, reserve room on that date's bus from the hub to the station, write the order and
-    its event. With an idempotency key, a retry of the same request returns the same order."""
+    its event, and pay it from the buyer's wallet (BALANCE: INSUFFICIENT_FUNDS, and nothing
+    taken, when it cannot) or leave it UNPAID until `pay_timeout` or the cutoff (PROVIDER).
+    With an idempotency key, a retry of the same request returns the same order."""
     buyer = require_role(viewer, Role.BUYER)
     _check_lines(lines)
     request = {
         "stationId": station_id,
         "serviceDate": service_date.isoformat(),
         "lines": [[line.sale_item_id, line.quantity] for line in lines],
+        "payWith": pay_with.value,
     }
     made: list[Order] = []
 
     async def work() -> int:
         order = await _place(
-            buyer_id=buyer.id, station_id=station_id, service_date=service_date, lines=lines
+            buyer_id=buyer.id,
+            station_id=station_id,
+            service_date=service_date,
+            lines=lines,
+            pay_with=pay_with,
+            pay_timeout=pay_timeout,
         )
         made.append(order)
         return order.id
@@ -96,9 +118,16 @@ def _check_lines(lines: Sequence[LineRequest]) -> None:
 
 
 async def _place(
-    *, buyer_id: int, station_id: int, service_date: dt.date, lines: Sequence[LineRequest]
+    *,
+    buyer_id: int,
+    station_id: int,
+    service_date: dt.date,
+    lines: Sequence[LineRequest],
+    pay_with: PayWith,
+    pay_timeout: dt.timedelta,
 ) -> Order:
-    window = await _open_window(service_date=service_date, now=clock.now())
+    now = clock.now()
+    window = await _open_window(service_date=service_date, now=now)
     items = await _items(line.sale_item_id for line in lines)
     wrong = [
         DomainError(
@@ -144,6 +173,8 @@ async def _place(
         field=["serviceDate"],
     )
 
+    total_fen = sum(items[line.sale_item_id].price_fen * line.quantity for line in lines)
+    by_balance = pay_with is PayWith.BALANCE
     order = await sql.insert(
         Order,
         # The shipment id is unique and known before the order row exists: the number needs no
@@ -156,7 +187,12 @@ async def _place(
         trip_id=ride.trip_id,
         shipment_id=ride.shipment.id,
         status=OrderStatus.PLACED,
-        total_fen=sum(items[line.sale_item_id].price_fen * line.quantity for line in lines),
+        total_fen=total_fen,
+        pay_with=pay_with,
+        payment_status=PaymentStatus.PAID if by_balance else PaymentStatus.UNPAID,
+        paid_fen=total_fen if by_balance else 0,
+        refunded_fen=0,
+        pay_by=None,
         pickup_code=f"{secrets.randbelow(1_000_000):06d}",
         wrong_code_attempts=0,
         created_at=sql.now(),
@@ -169,6 +205,20 @@ async def _place(
             for line in lines
         ),
     )
+    if not by_balance:
+        # Through the ORM, so SQLite stores the instant as every other query compares it.
+        order.pay_by = min(now + pay_timeout, window.cutoff_at).astimezone(dt.UTC)
+        await Order.filter(id=order.id).update(pay_by=order.pay_by)
+    elif total_fen > 0:
+        # Accounts are locked last (after the legs), as in every use case that moves money.
+        wallet = await ledger.account(AccountKind.BUYER_WALLET, buyer_id)
+        revenue = await ledger.account(AccountKind.PLATFORM_REVENUE)
+        await ledger.post(
+            LedgerKind.PAYMENT,
+            ledger.transfer(source=wallet, target=revenue, amount_fen=total_fen),
+            order_id=order.id,
+            memo=f"order {order.number}",
+        )
     await record_order_status(
         order, message=f"order {order.number} placed for {service_date}", stop_seq=ride.stop_seq
     )
