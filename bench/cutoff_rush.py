@@ -50,16 +50,18 @@ from place_order import (  # noqa: E402  (a sibling script, not a package)
     start_server,
     wait_until_up,
 )
+from tortoise.transactions import in_transaction  # noqa: E402
 
 from cungoods.db import setup as db  # noqa: E402
 from cungoods.models import OrderLine, SaleItem, Station, User  # noqa: E402
 from cungoods.models.enums import OrderStatus, Role  # noqa: E402
 from cungoods.seed.catalog import seed_catalog  # noqa: E402
-from cungoods.seed.demo import seed_network, seed_trips  # noqa: E402
+from cungoods.seed.demo import fund_wallets, seed_network, seed_trips  # noqa: E402
 from cungoods.services import capacity, catalog  # noqa: E402
 from cungoods.services.auth import issue_token  # noqa: E402
 
 WORKERS = 2
+BENCH_WALLET_FEN = 10**12  # every buyer can pay for any run
 
 
 async def build_county() -> tuple[Fixture, int]:
@@ -70,6 +72,9 @@ async def build_county() -> tuple[Fixture, int]:
     windows = await catalog.open_sale_windows()
     window = windows[0]
     buyers = [u for u in await User.all().order_by("id") if Role.BUYER.value in u.roles]
+    # Buyers pay from their wallets (issue 12): enough for any run.
+    async with in_transaction():
+        await fund_wallets(buyers, amount_fen=BENCH_WALLET_FEN)
     items = await SaleItem.filter(window_id=window.id).order_by("id")
     stations = await Station.all().order_by("id")
     fixture = Fixture(

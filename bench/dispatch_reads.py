@@ -58,6 +58,7 @@ from place_order import (  # noqa: E402  (the shared load-generation helpers of 
     start_server,
     wait_until_up,
 )
+from tortoise.transactions import in_transaction  # noqa: E402
 
 from cungoods.api.ids import to_global_id  # noqa: E402
 from cungoods.db import setup as db  # noqa: E402
@@ -73,7 +74,12 @@ from cungoods.models import (  # noqa: E402
 )
 from cungoods.models.enums import Direction, Role, Temperature  # noqa: E402
 from cungoods.seed.catalog import seed_catalog  # noqa: E402
-from cungoods.seed.demo import dispatcher_phone, seed_network, seed_trips  # noqa: E402
+from cungoods.seed.demo import (  # noqa: E402
+    dispatcher_phone,
+    fund_wallets,
+    seed_network,
+    seed_trips,
+)
 from cungoods.services import catalog, clock, orders, purchases  # noqa: E402
 from cungoods.services.auth import Viewer, hash_password, issue_token  # noqa: E402
 from cungoods.services.capacity import Load  # noqa: E402
@@ -90,6 +96,7 @@ from cungoods.services.dispatch_plans import (  # noqa: E402
 PG_ADMIN = os.environ.get("CUNGOODS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 POOL_SIZE = db.DEFAULT_PG_POOL
 HUGE = 2_000_000_000
+BENCH_WALLET_FEN = 10**12  # every buyer can pay for any run
 ROUTE = "R1"
 
 LOAD = "weightG volumeCm3 chilledG"
@@ -154,6 +161,8 @@ async def build_trip(orders_wanted: int, purchases_wanted: int, seed: int) -> tu
         ]
     )
     villagers = await User.filter(phone__startswith="1341").order_by("id")
+    async with in_transaction():  # they pay from their wallets (issue 12)
+        await fund_wallets(villagers, amount_fen=BENCH_WALLET_FEN)
     items = await SaleItem.filter(window_id=window.id).order_by("id")
     gate = asyncio.Semaphore(16)
 

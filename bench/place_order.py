@@ -43,12 +43,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import asyncpg
+from tortoise.transactions import in_transaction
 
 from cungoods.db import setup as db
 from cungoods.models import Leg, Product, SaleItem, Station, User
 from cungoods.models.enums import Role
 from cungoods.seed.catalog import seed_catalog
-from cungoods.seed.demo import seed_network, seed_trips
+from cungoods.seed.demo import fund_wallets, seed_network, seed_trips
 from cungoods.services import capacity, catalog, clock
 from cungoods.services.auth import issue_token
 from cungoods.services.idempotency import request_hash
@@ -57,6 +58,7 @@ PG_ADMIN = os.environ.get("CUNGOODS_BENCH_PG", "postgres://postgres@127.0.0.1:54
 SECRET = "bench-secret-" + "x" * 40
 POOL_SIZE = db.DEFAULT_PG_POOL
 HUGE = 2_000_000_000  # grams / cm³ / units: nothing runs out during a run
+BENCH_WALLET_FEN = 10**12  # every buyer can pay for any run
 
 # The server throttles mutations per user and per client address (all of ours come from
 # 127.0.0.1): lift the limits, or the run would measure the throttle.
@@ -113,6 +115,9 @@ async def build_county() -> Fixture:
     await Leg.all().update(capacity_g=HUGE, capacity_cm3=HUGE, chilled_capacity_g=HUGE)
     await SaleItem.filter(window_id=window.id).update(stock=HUGE)
     buyers = [u for u in await User.all().order_by("id") if Role.BUYER.value in u.roles]
+    # Buyers pay from their wallets (issue 12): enough for any run.
+    async with in_transaction():
+        await fund_wallets(buyers, amount_fen=BENCH_WALLET_FEN)
     items = await SaleItem.filter(window_id=window.id).order_by("id")
     stations = await Station.all().order_by("id")
     assert await Product.all().count() == len(items)

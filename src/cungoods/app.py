@@ -10,6 +10,7 @@ from typing import Any
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -38,10 +39,16 @@ from cungoods.services.money import fees
 from cungoods.web import ops
 from cungoods.web.board_routes import board_routes
 from cungoods.web.context import RequestContext
+from cungoods.web.home import graphiql_page, home_routes
 from cungoods.web.limits import BodySizeLimit
 from cungoods.web.payments import payment_routes
 
 log = logging.getLogger("cungoods")
+CORS_METHODS = ["GET", "POST", "OPTIONS"]
+CORS_HEADERS = ["Authorization", "Content-Type", "Accept", "X-Request-ID"]
+# What a client on another origin may read: the request id (for support), when to retry.
+CORS_EXPOSED_HEADERS = ["X-Request-ID", "Retry-After"]
+CORS_MAX_AGE_SECONDS = 600
 
 
 class GraphQLApp(GraphQLView):
@@ -54,10 +61,18 @@ class GraphQLApp(GraphQLView):
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=True,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            # Pages on these origins may open the socket (others get 403), as CORS lets them
+            # call over HTTP (create_app): CUNGOODS_ALLOWED_ORIGINS governs both.
+            allowed_origins=settings.cors_origins,
         )
         self.settings = settings
         self.broker = broker
         self.limits = limits_from(settings)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """strawberry's GraphiQL page, on files served from the package (web/home.py)."""
+        return graphiql_page()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -79,7 +94,9 @@ class GraphQLApp(GraphQLView):
         params = context.connection_params or {}
         if not isinstance(params, dict):
             raise ConnectionRejectionError({"message": "connection_init payload must be an object"})
-        token = params.get("token") or params.get("authorization", "")
+        # GraphiQL sends its Headers tab as the payload: `Authorization` in any case.
+        lowered = {str(key).lower(): value for key, value in params.items()}
+        token = lowered.get("token") or lowered.get("authorization", "")
         if isinstance(token, str) and token.lower().startswith("bearer "):
             token = token[7:]
         if token:
@@ -166,11 +183,22 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             Route("/healthz", healthz),
             Route("/readyz", ops.readyz),
             Route("/metrics", ops.metrics_endpoint),
+            *home_routes(settings, graphql.schema.as_str() + "\n"),  # /, the SDL, GraphiQL
             *board_routes(settings),  # the dispatch board at /board (issue 8)
             *payment_routes(settings),  # the provider's notifications, the sandbox (issue 12)
         ],
         middleware=[
             Middleware(RequestContext),
+            # Browsers on the allowed origins (CUNGOODS_ALLOWED_ORIGINS) may call the API; the
+            # token travels in a header, so no cookies (credentials) are involved.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=CORS_METHODS,
+                allow_headers=CORS_HEADERS,
+                expose_headers=CORS_EXPOSED_HEADERS,
+                max_age=CORS_MAX_AGE_SECONDS,
+            ),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,

@@ -22,6 +22,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CUNGOODS_"
 DEFAULT_SQLITE_FILE = "cungoods.sqlite3"
+# Where front-end dev servers run (Vite, webpack/CRA/Next, vue-cli): allowed outside production
+# when CUNGOODS_ALLOWED_ORIGINS is empty.
+DEV_ORIGINS = tuple(
+    f"http://{host}:{port}" for port in (5173, 3000, 8080) for host in ("localhost", "127.0.0.1")
+)
 
 
 class Settings(BaseSettings):
@@ -110,6 +115,12 @@ class Settings(BaseSettings):
         description="comma-separated addresses of the reverse proxies whose X-Forwarded-For is "
         "trusted (uvicorn's forwarded-allow-ips); none when empty",
     )
+    allowed_origins: str = Field(
+        default="",
+        description="comma-separated origins whose pages may call the API (CORS) and open its "
+        "WebSocket; `*` any (not in production); empty: same origin only in production, the "
+        "localhost dev-server ports in development",
+    )
     login_hash_concurrency: int = Field(
         default=2, description="password checks run at once, off the event loop"
     )
@@ -130,6 +141,22 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The origins `allowed_origins` lets in (app.py: CORS on HTTP and the WebSocket's
+        origin check): the listed ones, or when empty, none in production and the usual local
+        dev-server origins in development. `*` is refused in production."""
+        listed = [
+            origin.strip().rstrip("/")
+            for origin in self.allowed_origins.split(",")
+            if origin.strip()
+        ]
+        if "*" in listed and self.production:
+            raise ValueError("CUNGOODS_ALLOWED_ORIGINS=* is not allowed in production")
+        if listed:
+            return listed
+        return [] if self.production else list(DEV_ORIGINS)
 
     @cached_property
     def signing_key(self) -> str:

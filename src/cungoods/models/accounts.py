@@ -24,3 +24,4 @@ class User(Model):
 
     class Meta:
         table = "account"  # "user" is a reserved word in PostgreSQL
+        indexes = (("station_id",),)  # a station's people (its leader)

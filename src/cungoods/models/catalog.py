@@ -57,6 +57,7 @@ class SaleItem(Model):
     class Meta:
         table = "sale_item"
         unique_together = (("window", "product"),)
+        indexes = (("product_id",),)
         constraints = (
             CheckConstraint(
                 check="sold >= 0 AND sold <= stock", name="sale_item_sold_within_stock"

@@ -25,6 +25,8 @@ class Event(Model):
 
     class Meta:
         table = "event"
+        # An order's and a purchase's history, in order (trip events are read by topic).
+        indexes = (("order_id", "id"), ("purchase_id", "id"))
 
     topics: fields.ReverseRelation[EventTopic]
 
@@ -41,3 +43,4 @@ class EventTopic(Model):
     class Meta:
         table = "event_topic"
         unique_together = (("topic", "event"),)
+        indexes = (("event_id",),)  # an event's topics (the listener's join, the cascade)

@@ -65,6 +65,7 @@ class LedgerTransaction(Model):
 
     class Meta:
         table = "ledger_transaction"
+        indexes = (("created_at",),)  # reports and statements by period
 
 
 class LedgerEntry(Model):

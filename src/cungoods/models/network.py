@@ -87,6 +87,7 @@ class Route(Model):
 
     class Meta:
         table = "route"
+        indexes = (("hub_id",), ("vehicle_id",), ("driver_id",))
 
 
 class RouteStop(Model):
@@ -106,6 +107,7 @@ class RouteStop(Model):
     class Meta:
         table = "route_stop"
         unique_together = (("route", "seq"), ("route", "station"))
+        indexes = (("station_id",),)  # is the station served, and by which routes
 
 
 class Trip(Model):
@@ -133,6 +135,8 @@ class Trip(Model):
     class Meta:
         table = "trip"
         unique_together = (("route", "departs_at"),)
+        # A vehicle's other trips around a date (swapTripVehicle), a driver's trips.
+        indexes = (("vehicle_id", "service_date"), ("driver_id",))
 
 
 class TripStop(Model):
@@ -157,6 +161,7 @@ class TripStop(Model):
     class Meta:
         table = "trip_stop"
         unique_together = (("trip", "seq"),)
+        indexes = (("station_id",),)  # a station's stops: bookable trips, the outlook
 
 
 class Leg(Model):

@@ -60,7 +60,16 @@ class Order(Model):
 
     class Meta:
         table = "cg_order"  # "order" is reserved in SQL
-        indexes = (("buyer_id", "id"), ("trip_id", "station_id"))
+        # The buyer's orders, a trip's manifest, the cutoff (a window's PLACED orders), the
+        # expiry sweep (PLACED and unpaid past pay_by), a station's orders, a shipment's order.
+        indexes = (
+            ("buyer_id", "id"),
+            ("trip_id", "station_id"),
+            ("window_id", "status"),
+            ("status", "pay_by"),
+            ("station_id",),
+            ("shipment_id",),
+        )
 
 
 class OrderLine(Model):
@@ -79,3 +88,4 @@ class OrderLine(Model):
 
     class Meta:
         table = "order_line"
+        indexes = (("order_id",), ("sale_item_id",))

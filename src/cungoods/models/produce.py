@@ -54,6 +54,8 @@ class ProduceListing(Model):
 
     class Meta:
         table = "produce_listing"
+        # A farmer's listings, a station's, and the market: OPEN listings still ready.
+        indexes = (("farmer_id",), ("station_id",), ("status", "ready_until"))
         constraints = (
             CheckConstraint(
                 check="sold >= 0 AND sold <= quantity", name="listing_sold_within_quantity"
@@ -82,6 +84,7 @@ class ProduceRequest(Model):
 
     class Meta:
         table = "produce_request"
+        indexes = (("buyer_id",), ("status", "needed_by"))  # the open requests still needed
 
 
 class ProduceOffer(Model):
@@ -109,6 +112,7 @@ class ProduceOffer(Model):
 
     class Meta:
         table = "produce_offer"
+        indexes = (("request_id",), ("farmer_id",), ("listing_id",))
 
 
 class ProducePurchase(Model):
@@ -167,4 +171,13 @@ class ProducePurchase(Model):
 
     class Meta:
         table = "produce_purchase"
-        indexes = (("buyer_id", "id"), ("trip_id", "station_id"))
+        # The expiry sweep reads RESERVED purchases unpaid past pay_by.
+        indexes = (
+            ("buyer_id", "id"),
+            ("trip_id", "station_id"),
+            ("status", "pay_by"),
+            ("listing_id",),
+            ("offer_id",),
+            ("station_id",),
+            ("shipment_id",),
+        )
