@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import httpx
+import pytest
 
 from builders import gql, make_network, token_for
 from builders_produce import (
@@ -17,8 +18,10 @@ from builders_produce import (
     make_person,
     pin_clock,
 )
+from cungoods.db import sql
 from cungoods.models import ProduceListing, Station
 from cungoods.models.enums import ListingStatus, Role
+from cungoods.services import listings
 
 LISTING_FIELDS = """
   id title category variety grade unit unitWeightG unitVolumeCm3 priceFen quantity sold remaining
@@ -325,3 +328,34 @@ async def test_listings_page_by_cursor(client: httpx.AsyncClient) -> None:
     assert first["pageInfo"]["hasNextPage"] is True
     assert [n["title"] for n in rest["nodes"]] == ["农家土鸡蛋 第3批", "农家土鸡蛋 第4批"]
     assert rest["pageInfo"]["hasNextPage"] is False
+
+
+async def test_on_sqlite_search_terms_of_three_characters_go_through_the_trigram_index(
+    is_postgres: bool,
+) -> None:
+    # Given listings written through the ORM (the index is kept by triggers, whatever writes)
+    if is_postgres:
+        pytest.skip("PostgreSQL searches through its pg_trgm indexes (migration 0006)")
+    farmer = await make_farmer((await make_network()).stations[0])
+    oil = await make_listing(farmer, title="常山胡柚 Ponkan", description="农户自产")
+    await make_listing(farmer, title="衢江土鸡蛋", description="散养")
+
+    # When a listing's text changes, and the index is asked the way the search asks it
+    await ProduceListing.filter(id=oil.id).update(title="衢州椪柑 Ponkan")
+    by_index = await listings._fts_candidates(["椪柑p", "ponkan"])  # 3+ characters: indexed
+    too_short = await listings._fts_candidates(["椪柑"])  # 2 characters: not indexable
+
+    # Then the index has the new text (not the old), matches without regard to ASCII case, and
+    # a short term falls back to the substring match alone
+    assert await listings._fts_candidates(["常山胡柚"]) == []
+    assert await listings._fts_candidates(["衢州椪柑"]) == [oil.id]
+    assert by_index == [] and too_short is None
+    assert await listings._fts_candidates(["PONKAN", "衢州椪"]) == [oil.id]
+    assert await listings._fts_candidates(['"ponkan" OR x']) == []  # FTS5 syntax is literal text
+    plan = await sql_plan(listings.FTS_SQL, '"ponkan"')
+    assert any("produce_listing_fts" in step and "VIRTUAL TABLE INDEX" in step for step in plan)
+
+
+async def sql_plan(statement: str, *args: str) -> list[str]:
+    rows = await sql.fetch("EXPLAIN QUERY PLAN " + statement, *args)
+    return [str(row["detail"]) for row in rows]

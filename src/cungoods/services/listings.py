@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from cungoods.db import sql
 from cungoods.models import ProduceListing, RouteStop, Station
 from cungoods.models.enums import ListingStatus, Role, Temperature
 from cungoods.services import clock
@@ -290,14 +291,31 @@ async def close_listing(*, viewer: Viewer | None, listing_id: int) -> ProduceLis
     return listing
 
 
+# SQLite's trigram index of the searched columns (migration 0008_sqlite_listing_search): the
+# listings that contain every term of three or more characters, each in any of the columns.
+FTS_SQL = "SELECT rowid FROM produce_listing_fts WHERE produce_listing_fts MATCH $1"
+FTS_MIN_TERM = 3  # the trigram tokenizer indexes nothing shorter
+
+
+async def _fts_candidates(terms: list[str]) -> list[int] | None:
+    """The ids of listings whose text has every indexable term (each as a quoted phrase, so no
+    term is read as FTS5 syntax); None when no term is long enough to use the index."""
+    indexable = [term for term in terms if len(term) >= FTS_MIN_TERM]
+    if not indexable:
+        return None
+    phrase = " AND ".join('"' + term.replace('"', '""') + '"' for term in indexable)
+    return [int(row["rowid"]) for row in await sql.fetch(FTS_SQL, phrase)]
+
+
 async def produce_listings(
     *, criteria: ListingFilter, first: int, after_id: int | None, max_size: int
 ) -> Page[ProduceListing]:
     """The marketplace. Text search matches every term anywhere in the title, variety,
     description or category: a substring match (icontains), which works for Chinese text on
     SQLite and PostgreSQL alike, where word-based full-text search would not. The text is
-    bounded (services/search.py) and, on PostgreSQL, each term is found through the trigram
-    indexes of migration 0006_search_indexes."""
+    bounded (services/search.py), and each term of three or more characters is found through a
+    trigram index: pg_trgm on PostgreSQL (migration 0006), FTS5 on SQLite (migration 0008),
+    whose candidates the substring match then checks."""
     terms = search_terms(criteria.text, ["filter", "text"])
     category = exact_filter(criteria.category, 32, ["filter", "category"])
     township = exact_filter(criteria.township, 50, ["filter", "township"])
@@ -316,6 +334,10 @@ async def produce_listings(
         query = query.filter(farmer_id=criteria.farmer_id)
     if criteria.ready_on is not None:
         query = query.filter(ready_from__lte=criteria.ready_on, ready_until__gte=criteria.ready_on)
+    if not sql.is_postgres():
+        candidates = await _fts_candidates(terms)
+        if candidates is not None:
+            query = query.filter(id__in=candidates)
     for term in terms:
         query = query.filter(
             Q(title__icontains=term)
