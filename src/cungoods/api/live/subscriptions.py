@@ -81,7 +81,7 @@ class LiveSubscription:
         pk = pk_of(trip_id, "Trip", "tripId")
         topic = await live.trip_topic(viewer=info.context.viewer, trip_id=pk)
 
-        async def recheck(viewer: Viewer | None) -> object:
+        async def recheck(viewer: Viewer | None) -> str:
             return await live.trip_topic(viewer=viewer, trip_id=pk)
 
         async for event in _follow(info, topic, cursor, recheck):
@@ -98,10 +98,11 @@ class LiveSubscription:
     ) -> Events:
         cursor = from_cursor(after)
         pk = pk_of(order_id, "Order", "orderId")
-        topic = await live.order_topic(viewer=info.context.viewer, order_id=pk)
 
-        async def recheck(viewer: Viewer | None) -> object:
+        async def recheck(viewer: Viewer | None) -> str:
             return await live.order_topic(viewer=viewer, order_id=pk)
+
+        topic = await recheck(info.context.viewer)  # the same rule asked again before each event
 
         async for event in _follow(info, topic, cursor, recheck):
             yield event
@@ -118,10 +119,11 @@ class LiveSubscription:
     ) -> Events:
         cursor = from_cursor(after)
         pk = pk_of(purchase_id, "ProducePurchase", "purchaseId")
-        topic = await live.purchase_topic(viewer=info.context.viewer, purchase_id=pk)
 
-        async def recheck(viewer: Viewer | None) -> object:
+        async def recheck(viewer: Viewer | None) -> str:
             return await live.purchase_topic(viewer=viewer, purchase_id=pk)
+
+        topic = await recheck(info.context.viewer)  # the same rule asked again before each event
 
         async for event in _follow(info, topic, cursor, recheck):
             yield event
@@ -138,10 +140,11 @@ class LiveSubscription:
     ) -> Events:
         cursor = from_cursor(after)
         pk = pk_of(station_id, "Station", "stationId")
-        topic = await live.station_topic(viewer=info.context.viewer, station_id=pk)
 
-        async def recheck(viewer: Viewer | None) -> object:
+        async def recheck(viewer: Viewer | None) -> str:
             return await live.station_topic(viewer=viewer, station_id=pk)
+
+        topic = await recheck(info.context.viewer)  # the same rule asked again before each event
 
         async for event in _follow(info, topic, cursor, recheck):
             yield event
