@@ -365,6 +365,15 @@ def test_a_dispatcher_watches_the_day_live_and_a_leader_hands_an_order_out(
     expect(page.locator("#plans .loading-steps li")).to_have_count(1)
     expect(page.locator("#plans .loading-steps")).to_contain_text(station["name"])
     shot(page, "02-pick-and-load", "#plans")
+    # and the pick list prints from the board: a page with a QR label for that crate
+    with page.expect_popup() as opened:
+        page.click('#plans [data-sheet$="pick-list.html"]')
+    sheet = opened.value
+    sheet.wait_for_load_state()
+    expect(sheet.locator(".label")).to_have_count(1)
+    expect(sheet.locator(".label")).to_contain_text(station["name"])
+    expect(sheet.locator(".label svg")).to_have_count(1)
+    sheet.close()
 
     # When R1's driver reports the departure from the hub (through the API)
     api.mutate(driver, "recordTripEvent", TRIP_EVENT, i={"tripId": r1["id"], "kind": "DEPARTED"})

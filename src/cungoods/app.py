@@ -42,6 +42,7 @@ from cungoods.web.context import RequestContext
 from cungoods.web.home import graphiql_page, home_routes
 from cungoods.web.limits import BodySizeLimit
 from cungoods.web.payments import payment_routes
+from cungoods.web.sheets import sheet_routes
 
 log = logging.getLogger("cungoods")
 CORS_METHODS = ["GET", "POST", "OPTIONS"]
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             *home_routes(settings, graphql.schema.as_str() + "\n"),  # /, the SDL, GraphiQL
             *board_routes(settings),  # the dispatch board at /board (issue 8)
             *payment_routes(settings),  # the provider's notifications, the sandbox (issue 12)
+            *sheet_routes(settings),  # printable pick lists, loading plans, manifests, statements
         ],
         middleware=[
             Middleware(RequestContext),

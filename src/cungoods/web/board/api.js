@@ -209,3 +209,40 @@ export function closeLive() {
   for (const socket of sockets.splice(0)) socket.client.dispose();
   announce();
 }
+
+// A printable sheet (/sheets/...: CSV or a print page with crate QR codes), fetched with the
+// token like every request, then opened in a new tab (HTML) or saved (CSV) from a blob: the
+// token never goes into a URL, where logs and browser history would keep it.
+export async function openSheet(path, filename) {
+  const headers = {};
+  if (auth.token) headers.Authorization = `Bearer ${auth.token}`;
+  const response = await fetch(path, { headers });
+  if (!response.ok) {
+    let message = `HTTP ${response.status}`;
+    try { message = (await response.json()).errors[0].message; } catch { /* not JSON */ }
+    throw new ApiError([{ message }]);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  if (path.endsWith(".csv")) link.download = filename;
+  else link.target = "_blank";
+  link.rel = "noopener";
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+// Buttons for a sheet's print page and CSV; errors are shown next to them.
+export function sheetLinks(h, bi, base, name) {
+  const status = h("small", { class: "error", role: "status" });
+  const button = (fmt, zh, en) => h("button", {
+    type: "button", class: "ghost sheet-link", dataset: { sheet: `${base}.${fmt}` },
+    onclick: () => openSheet(`${base}.${fmt}`, `${name}.${fmt}`)
+      .then(() => { status.textContent = ""; })
+      .catch((error) => { status.textContent = error.message; }),
+  }, bi(zh, en));
+  return h("p", { class: "sheets" }, button("html", "打印", "Print"), " ",
+    button("csv", "导出 CSV", "CSV"), status);
+}

@@ -2,7 +2,7 @@
 // profile of its legs, the pick list and loading plan of a chosen trip, and a live feed. It
 // follows each trip (tripUpdates) and each station on the trips (stationUpdates: orders and
 // produce change the load), and redraws a trip from the copy each event brings.
-import { ApiError, follow, gql, onLiveState } from "./api.js";
+import { ApiError, follow, gql, onLiveState, sheetLinks } from "./api.js";
 import { Feed } from "./feed.js";
 import { COLORS, drawLoadChart } from "./loadchart.js";
 import { PLANS, STATION_UPDATES, TRIP_UPDATES, TRIPS } from "./queries.js";
@@ -254,6 +254,8 @@ function renderPlans(trip, pick, plan) {
   const totals = h("p", { class: "muted" },
     bi(`${pick.orderCount} 单`, "orders"), " · ",
     bi(`${kg(pick.load.weightG)} kg`, "to load"));
+  const pickSheets = sheetLinks(h, bi, `/sheets/trips/${trip.id}/pick-list`,
+    `pick-list-${trip.route.code}-${trip.serviceDate}`);
   const products = pick.products.length
     ? h("table", { class: "grid pick-list" },
       h("thead", null, h("tr", null, h("th", null, bi("商品", "Product")),
@@ -288,9 +290,11 @@ function renderPlans(trip, pick, plan) {
     : h("p", { class: "hint" }, bi("回程没有要收的农产品", "No produce to collect"));
 
   return [
-    title, totals, products,
+    title, totals, pickSheets, products,
     h("h3", null, bi("装车顺序", "Loading order"),
       h("small", { class: "muted" }, " 先装最后一站 last stop first")),
+    sheetLinks(h, bi, `/sheets/trips/${trip.id}/loading-plan`,
+      `loading-plan-${trip.route.code}-${trip.serviceDate}`),
     steps,
     h("h3", null, bi("回程收货", "Produce to collect")),
     collections,

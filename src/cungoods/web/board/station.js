@@ -1,7 +1,7 @@
 // The station leader's view: the bus (or buses) stopping at the leader's station on a date, when
 // it comes (live), the orders to hand out with their status, the produce to take in, and the two
 // confirmations the leader makes: a pickup code, and a farmer's handover.
-import { ApiError, follow, gql, mutate, onLiveState } from "./api.js";
+import { ApiError, follow, gql, mutate, onLiveState, sheetLinks } from "./api.js";
 import { Feed } from "./feed.js";
 import {
   CONFIRM_HANDOVER, CONFIRM_PICKUP, MANIFEST, STATION_UPDATES, TRIP_UPDATES, TRIPS,
@@ -167,7 +167,10 @@ export class StationView {
       return;
     }
     if (this.cards.get(tripId) !== card) return; // the date changed meanwhile
-    card.orders.replaceChildren(...this.renderOrders(manifest, tripId));
+    card.orders.replaceChildren(
+      sheetLinks(h, bi, `/sheets/trips/${tripId}/stations/${this.station.id}/manifest`,
+        `manifest-${this.station.code || this.station.id}`),
+      ...this.renderOrders(manifest, tripId));
     card.produce.replaceChildren(...this.renderProduce(manifest, tripId));
   }
 
