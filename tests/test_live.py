@@ -89,21 +89,22 @@ async def test_a_buyer_sees_every_status_of_her_order_from_placement_to_pickup(
             await move_order(order, OrderStatus.PICKED_UP)
 
             # Then she sees every status change, in order, once
-            statuses = ["PLACED", "CONFIRMED", "IN_TRANSIT", "AT_STATION", "PICKED_UP"]
-            seen = await mine.events("mine", "myUpdates", 5)
+            statuses = ["PLACED", "CONFIRMED", "LOADED", "IN_TRANSIT", "AT_STATION", "PICKED_UP"]
+            seen = await mine.events("mine", "myUpdates", 6)
             assert kinds(seen) == [f"ORDER_{status}" for status in statuses]
             assert [event["status"] for event in seen] == statuses
             assert {event["topic"] for event in seen} == {f"user:{buyer.id}"}
-            assert seen[3]["stopSeq"] == 2
+            assert seen[4]["stopSeq"] == 2
             # and the order's own stream has everything since it was subscribed
-            followed = await one.events("order", "orderUpdates", 4)
+            followed = await one.events("order", "orderUpdates", 5)
             assert [event["id"] for event in followed] == [event["id"] for event in seen[1:]]
 
         # And the leader sees the order and the bus at her station (not at the stop before)
-        at_station = await station.events("station", "stationUpdates", 6)
+        at_station = await station.events("station", "stationUpdates", 7)
         assert kinds(at_station) == [
             "ORDER_PLACED",
             "ORDER_CONFIRMED",
+            "ORDER_LOADED",
             "ORDER_IN_TRANSIT",
             "TRIP_ARRIVED",
             "ORDER_AT_STATION",
@@ -494,8 +495,8 @@ async def test_the_real_use_cases_reach_subscribers_from_placement_to_pickup_and
         )
 
         # Then each sees every status change of theirs, in order
-        order_statuses = ["PLACED", "CONFIRMED", "IN_TRANSIT", "AT_STATION", "PICKED_UP"]
-        seen = await villager_socket.events("v", "myUpdates", 5)
+        order_statuses = ["PLACED", "CONFIRMED", "LOADED", "IN_TRANSIT", "AT_STATION", "PICKED_UP"]
+        seen = await villager_socket.events("v", "myUpdates", 6)
         assert [e["status"] for e in seen] == order_statuses
         purchase_statuses = ["RESERVED", "HANDED_OVER", "IN_TRANSIT", "AT_HUB", "COLLECTED"]
         seen = await buyer_socket.events("b", "myUpdates", 5)

@@ -21,9 +21,9 @@ from builders_produce import (
     make_person,
     pin_clock,
 )
-from cungoods.models import Event, ProducePurchase, Shipment, User
+from cungoods.models import Event, ProducePurchase, Shipment, TripStop, User
 from cungoods.models.enums import PurchaseStatus, Role
-from cungoods.services import capacity
+from cungoods.services import capacity, clock
 
 HANDOVER = f"""
 mutation($input: ConfirmHandoverInput!) {{
@@ -91,6 +91,13 @@ async def test_produce_goes_from_the_farmer_to_the_buyer_step_by_step(
         client, COLLECT, dispatcher, purchaseId=pid, collectCode=bought["collectCode"]
     )
     assert codes(early) == [("INVALID_STATE", ["purchaseId"])]
+
+    # Not while the bus is still out: the hub cannot have it yet
+    out = await run(client, HUB, dispatcher, purchaseId=pid)
+    assert codes(out) == [("INVALID_STATE", ["purchaseId"])]
+    back = await TripStop.filter(trip_id=trips[0].id).order_by("-seq").first()
+    assert back is not None
+    await TripStop.filter(id=back.id).update(arrived_at=clock.now())  # the bus is back
 
     received = await run(client, HUB, dispatcher, purchaseId=pid)
     assert received["purchase"]["status"] == "AT_HUB"

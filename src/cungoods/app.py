@@ -31,6 +31,7 @@ from cungoods.events.broker import Broker
 from cungoods.events.factory import make_broker
 from cungoods.jobs.cutoff import CutoffScheduler
 from cungoods.jobs.payments import PaymentExpiry
+from cungoods.jobs.returns import Returns
 from cungoods.observability import logs
 from cungoods.services import clock
 from cungoods.services.auth import configure_hashing, load_viewer
@@ -168,12 +169,16 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         # Orders and purchases left unpaid past their pay-by instant are released.
         expiry = PaymentExpiry()
         expiry.start()
+        # Orders nobody picked up go back to the hub; produce nobody collected is flagged.
+        uncollected = Returns(grace_days=settings.pickup_grace_days)
+        uncollected.start()
         try:
             yield
         finally:
             await broker.stop()  # completes open subscriptions first
             await cutoffs.stop()
             await expiry.stop()
+            await uncollected.stop()
             if manage_db:
                 await db.close()
 

@@ -104,6 +104,21 @@ class Settings(BaseSettings):
     collection_fee_bp: int = Field(
         default=200, description="the leader's fee on produce they take in, in basis points"
     )
+    # Exceptions (issue 13).
+    trip_events_early_hours: int = Field(
+        default=6,
+        ge=0,
+        le=24,
+        description="how many hours before its service date's midnight a trip takes its events "
+        "(6: from 18:00 the evening before, when the hub loads)",
+    )
+    pickup_grace_days: int = Field(
+        default=2,
+        ge=1,
+        le=30,
+        description="days an order may wait at its station before it goes back to the hub "
+        "(RETURNED, refunded there), and produce at the hub before it is flagged",
+    )
     # Exposure (issue 16).
     redis_url: str | None = Field(
         default=None,

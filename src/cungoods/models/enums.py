@@ -45,6 +45,8 @@ class OrderStatus(StrEnum):
     AT_STATION = "AT_STATION"
     PICKED_UP = "PICKED_UP"
     CANCELLED = "CANCELLED"
+    # Never picked up within the grace period: back to the hub on the next bus, then refunded.
+    RETURNED = "RETURNED"
 
 
 class ListingStatus(StrEnum):

@@ -160,6 +160,8 @@ class ProducePurchase(Model):
     )
     status = fields.CharEnumField(PurchaseStatus, default=PurchaseStatus.RESERVED, max_length=16)
     collect_code = fields.CharField(max_length=6)
+    # Set once when it has waited AT_HUB past the pickup grace period (services/returns.py).
+    overdue_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     buyer_id: int

@@ -29,6 +29,7 @@ from cungoods.models import (
     ProduceRequest,
     RouteStop,
     Shipment,
+    TripStop,
     User,
 )
 from cungoods.models.enums import (
@@ -295,6 +296,14 @@ async def confirm_hub_receipt(*, viewer: Viewer | None, purchase_id: int) -> Pro
     require_dispatcher(viewer)
     async with in_transaction():
         purchase = await _purchase(purchase_id)
+        # Only off a bus that is back: while it is still out the produce cannot be at the hub.
+        back = await TripStop.filter(trip_id=purchase.trip_id).order_by("-seq").first()
+        if back is None or back.arrived_at is None:
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                "the bus carrying it has not arrived back at the hub yet",
+                ["purchaseId"],
+            )
         await _move(
             purchase,
             (PurchaseStatus.HANDED_OVER, PurchaseStatus.IN_TRANSIT),

@@ -187,6 +187,32 @@ async def move_off_cancelled_trip(*, trip_id: int, reason: str = "") -> TripChan
     )
 
 
+async def move_no_shows(*, trip_id: int, station_id: int | None) -> TripChange:
+    """Produce purchases still RESERVED on a trip whose bus has left their station (one station,
+    or every station when it is back at the hub): the farmer never handed them over. Each moves
+    to the next trip of the route with room within its listing's ready-until, or is cancelled
+    and refunded in full, its stock given back; either way this trip's reservation is released
+    now and buyer and farmer are told. Call inside the trip event's transaction (the trip row
+    locked)."""
+    query = ProducePurchase.filter(trip_id=trip_id, status=PurchaseStatus.RESERVED)
+    if station_id is not None:
+        query = query.filter(station_id=station_id)
+    if not await query.exists():
+        return TripChange(trip=await Trip.get(id=trip_id))
+    trip = await Trip.get(id=trip_id)
+    route = await Route.get(id=trip.route_id)
+    cargo = await _Cargo.lock(trip)
+    leaving = [
+        shipment_id
+        for shipment_id, purchase in cargo.purchases.items()
+        if purchase.status is PurchaseStatus.RESERVED
+        and (station_id is None or purchase.station_id == station_id)
+        and shipment_id not in cargo.fixed
+    ]
+    why = f"not handed over when {route.code} left on {trip.service_date}"
+    return await _move_off(trip, route, cargo, leaving, reason=why)
+
+
 # --- what is on the trip ----------------------------------------------------------------------
 
 

@@ -11,6 +11,14 @@ With an idempotency key (services/idempotency.run_once, as placeOrder has) a dri
 network retries safely: the same key with the same report is applied once and answers the trip.
 Only dispatchers cancel a whole trip (`require_may_cancel`, the one rule for CANCELLED here and
 for cancelTrip); the driver reports the rest.
+
+Guards (issue 13): a trip's events are taken on its service date only, from an early start
+(`early_start`, CUNGOODS_TRIP_EVENTS_EARLY_HOURS, by default 18:00 the evening before, when the
+hub loads); CANCELLED may come any time before the end. A trip late past midnight may still be
+run to its end. The bus is LOADED at the hub (`mark_loaded`, or by the departure itself), and a
+produce purchase its farmer never handed over does not stay on a bus that has left its station:
+it moves to the next trip of the route with room within the listing's ready-until, or is
+cancelled and refunded (trip_changes.move_no_shows).
 """
 
 from __future__ import annotations
@@ -19,15 +27,18 @@ import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
 
+from tortoise.transactions import in_transaction
+
 from cungoods.events import outbox
 from cungoods.models import ProduceListing, ProducePurchase, Route, Station, Trip, TripStop
 from cungoods.models.enums import OrderStatus, PurchaseStatus, TripStatus
-from cungoods.services import clock, orders, trip_changes
+from cungoods.services import clock, orders, returns, trip_changes
 from cungoods.services.auth import Viewer, require_dispatcher, require_viewer
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_allowed, not_found
 from cungoods.services.idempotency import run_once
 
 MAX_DELAY_MINUTES = 24 * 60
+DEFAULT_EARLY_START = dt.timedelta(hours=6)  # 18:00 the evening before the service date
 MAX_NOTE_LENGTH = 200
 RECORD_TRIP_EVENT = "recordTripEvent"
 
@@ -59,6 +70,7 @@ async def record_trip_event(
     minutes: int | None = None,
     note: str = "",
     idempotency_key: str | None = None,
+    early_start: dt.timedelta = DEFAULT_EARLY_START,
 ) -> Trip:
     """Record what happened to a trip (its driver or a dispatcher; CANCELLED: dispatchers only)
     and move what is on board; returns the trip as it is now. A retry with the same key is
@@ -83,6 +95,8 @@ async def record_trip_event(
             raise not_allowed("only the trip's driver or a dispatcher may report its events")
         if trip.status in (TripStatus.COMPLETED, TripStatus.CANCELLED):
             raise _state(f"the trip is {trip.status.value.lower()}: it takes no more events")
+        if kind is not TripEventKind.CANCELLED:
+            require_service_day(trip, early_start)
         run = _Run(trip, await TripStop.filter(trip_id=trip.id).order_by("seq"))
         await run.apply(kind, stop_seq=stop_seq, minutes=minutes or 0, note=note)
         return trip.id
@@ -102,6 +116,48 @@ async def record_trip_event(
         work=work,
     )
     return await Trip.get(id=done)
+
+
+def require_service_day(trip: Trip, early_start: dt.timedelta) -> None:
+    """A trip is run on its service date (from `early_start` before its midnight), not before:
+    a driver cannot run tomorrow's trip today."""
+    opens = clock.at(trip.service_date, "00:00") - early_start
+    if clock.now() < opens:
+        local = clock.local(opens)
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"this trip runs on {trip.service_date}: its events are taken from "
+            f"{local:%Y-%m-%d %H:%M}",
+            ["tripId"],
+        )
+
+
+async def mark_loaded(
+    *, viewer: Viewer | None, trip_id: int, early_start: dt.timedelta = DEFAULT_EARLY_START
+) -> Trip:
+    """The hub has loaded the bus (a dispatcher or the trip's driver, before departure): the
+    trip's confirmed orders are LOADED, their buyers told. The departure does the same for
+    whatever is still only confirmed, so LOADED is always passed through."""
+    signed_in = require_viewer(viewer)
+    async with in_transaction():
+        trip = await Trip.filter(id=trip_id).select_for_update(no_key=True).first()
+        if trip is None:
+            raise not_found("trip", "tripId")
+        if not (signed_in.is_dispatcher or trip.driver_id == signed_in.id):
+            raise not_allowed("only the trip's driver or a dispatcher may mark it loaded")
+        if trip.status is not TripStatus.SCHEDULED:
+            raise _state("the bus is loaded before it departs: this trip has already left")
+        require_service_day(trip, early_start)
+        loaded = await orders.mark_loaded(trip_id=trip.id)
+        route = await Route.get(id=trip.route_id)
+        await outbox.record(
+            f"{outbox.TRIP_PREFIX}LOADED",
+            message=f"{route.code} is loaded at the hub ({len(loaded)} orders)",
+            trip_id=trip.id,
+            stop_seq=0,
+            status=trip.status.value,
+        )
+    return trip
 
 
 class _Run:
@@ -176,7 +232,9 @@ class _Run:
         await self._set_trip_status(TripStatus.IN_PROGRESS)
         await self._record(TripEventKind.DEPARTED, f"{self.route_code} left the hub", hub)
         # What the cutoff confirmed (and the hub loaded) is on board now. Orders still PLACED
-        # were never confirmed, so they are not on the bus and stay as they are.
+        # were never confirmed, so they are not on the bus and stay as they are. Orders nobody
+        # marked loaded pass through LOADED first, so every order's history has it.
+        await orders.mark_loaded(trip_id=self.trip.id)
         await orders.advance_trip_orders(
             trip_id=self.trip.id,
             from_statuses=(OrderStatus.CONFIRMED, OrderStatus.LOADED),
@@ -213,6 +271,11 @@ class _Run:
                 stop_seq=seq,
                 message="arrived at the hub",
             )
+            # Stations the bus passed without a LEFT report: what was never handed over there
+            # does not stay booked on a bus that is back.
+            await trip_changes.move_no_shows(trip_id=self.trip.id, station_id=None)
+            # Orders nobody collected came back on it: refunded, their room released.
+            await returns.back_at_hub(trip_id=self.trip.id)
 
     async def left(self, seq: int) -> None:
         self._require_running()
@@ -224,8 +287,7 @@ class _Run:
         await TripStop.filter(id=stop.id).update(departed_at=self.now)
         place = await self._place(stop)
         await self._record(TripEventKind.LEFT, f"{self.route_code} left {place}", stop)
-        # Produce the leader took in rides to the hub now. Purchases still RESERVED were never
-        # handed over and stay behind.
+        # Produce the leader took in rides to the hub now.
         assert stop.station_id is not None  # only the hub stops have no station
         await _move_purchases(
             self.trip.id,
@@ -235,6 +297,8 @@ class _Run:
             stop_seq=seq,
             message=f"on the bus from {place} to the hub ({self.route_code})",
         )
+        # Purchases still RESERVED were never handed over: off this bus, now.
+        await trip_changes.move_no_shows(trip_id=self.trip.id, station_id=stop.station_id)
 
     async def delayed(self, where: int | None, minutes: int, note: str) -> None:
         # Every stop the bus has not reached yet is expected that much later.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from cungoods.api.context import Info
@@ -9,7 +11,7 @@ from cungoods.api.ids import from_cursor
 from cungoods.api.produce.inputs import ProduceListingFilter, listing_criteria
 from cungoods.api.produce.types import ProduceListing, ProducePurchase, ProduceRequest
 from cungoods.api.scalars import Connection, connection_of
-from cungoods.services import listings, purchases, requests
+from cungoods.services import listings, purchases, requests, returns
 
 
 @strawberry.type
@@ -52,6 +54,26 @@ class ProduceQuery:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[ProducePurchase]:
         page = await purchases.my_purchases(
+            viewer=info.context.viewer,
+            first=first,
+            after_id=from_cursor(after),
+            max_size=info.context.max_page_size,
+        )
+        return connection_of(page, lambda purchase: ProducePurchase.of(purchase, info))
+
+    @strawberry.field(
+        description="Produce waiting at the hub longer than the pickup grace period "
+        "(CUNGOODS_PICKUP_GRACE_DAYS) after its bus arrived (DISPATCHER): the buyers to call."
+    )
+    async def overdue_produce(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="How many, at most.")] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The cursor to continue after.")
+        ] = None,
+    ) -> Connection[ProducePurchase]:
+        page = await returns.overdue_produce(
             viewer=info.context.viewer,
             first=first,
             after_id=from_cursor(after),

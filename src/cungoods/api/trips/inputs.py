@@ -44,3 +44,8 @@ class CancelTripInput:
     reason: str = strawberry.field(
         default="", description="Why, for the people waiting (at most 200 characters)."
     )
+
+
+@strawberry.input(description="Input of markLoaded.")
+class MarkLoadedInput:
+    trip_id: strawberry.ID = strawberry.field(description="The trip whose bus is loaded.")

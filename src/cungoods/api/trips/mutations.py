@@ -1,6 +1,8 @@
-"""The trip mutations: recordTripEvent, swapTripVehicle, cancelTrip."""
+"""The trip mutations: recordTripEvent, markLoaded, swapTripVehicle, cancelTrip."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import strawberry
 
@@ -8,9 +10,15 @@ from cungoods.api.context import Info
 from cungoods.api.errors import mutation_payload
 from cungoods.api.ids import pk_of
 from cungoods.api.network.types import Trip
-from cungoods.api.trips.inputs import CancelTripInput, RecordTripEventInput, SwapTripVehicleInput
+from cungoods.api.trips.inputs import (
+    CancelTripInput,
+    MarkLoadedInput,
+    RecordTripEventInput,
+    SwapTripVehicleInput,
+)
 from cungoods.api.trips.payloads import (
     CancelTripPayload,
+    MarkLoadedPayload,
     RecordTripEventPayload,
     SwapTripVehiclePayload,
 )
@@ -39,6 +47,23 @@ class TripMutation:
                 minutes=input.minutes,
                 note=input.note or "",
                 idempotency_key=input.idempotency_key,
+                early_start=_early_start(info),
+            ),
+            trip=Trip.of,
+        )
+
+    @strawberry.mutation(
+        description="The hub has loaded the bus (the trip's DRIVER, or a DISPATCHER; before it "
+        "departs, on its service date): the trip's confirmed orders become LOADED and their "
+        "buyers are told. The departure does the same for orders not yet marked."
+    )
+    async def mark_loaded(self, info: Info, input: MarkLoadedInput) -> MarkLoadedPayload:
+        return await mutation_payload(
+            MarkLoadedPayload,
+            lambda: trips.mark_loaded(
+                viewer=info.context.viewer,
+                trip_id=pk_of(input.trip_id, "Trip", "tripId"),
+                early_start=_early_start(info),
             ),
             trip=Trip.of,
         )
@@ -76,3 +101,7 @@ class TripMutation:
             trip=lambda change: Trip.of(change.trip),
             report=lambda change: TripChangeReport.of(change, info),
         )
+
+
+def _early_start(info: Info) -> dt.timedelta:
+    return dt.timedelta(hours=info.context.settings.trip_events_early_hours)

@@ -15,6 +15,12 @@ class RecordTripEventPayload:
     errors: list[UserError] = strawberry.field(description="Why it failed, if it did.")
 
 
+@strawberry.type(description="The result of markLoaded.")
+class MarkLoadedPayload:
+    trip: Trip | None = strawberry.field(description="The trip, its orders now LOADED.")
+    errors: list[UserError] = strawberry.field(description="Why it failed, if it did.")
+
+
 @strawberry.type(description="The result of swapTripVehicle.")
 class SwapTripVehiclePayload:
     trip: Trip | None = strawberry.field(description="The trip, with its new vehicle.")
