@@ -4,7 +4,10 @@ given back, the pick list smaller, each buyer told; the refused cases change not
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+import pytest
 
 from builders import gql, make_user, token_for
 from builders_claims import SHORTAGE, commission_of, depart, run_to, snapshot, wallet
@@ -18,10 +21,20 @@ from builders_orders import (
     viewer,
 )
 from cungoods.api.ids import to_global_id
-from cungoods.models import Event, EventTopic, Leg, Order, SaleItem, SaleWindow
-from cungoods.models.enums import OrderStatus, Role
-from cungoods.services import capacity, orders
+from cungoods.models import (
+    Event,
+    EventTopic,
+    LedgerTransaction,
+    Leg,
+    Order,
+    SaleItem,
+    SaleWindow,
+)
+from cungoods.models.enums import LedgerKind, OrderStatus, Role
+from cungoods.services import capacity, orders, shortages
+from cungoods.services.errors import DomainError, ErrorCode
 from cungoods.services.money import ledger
+from races import holding
 
 RICE, FISH = 890, 2_580
 PICK_LIST = """
@@ -213,3 +226,79 @@ async def test_refused_shortages_change_nothing(client: httpx.AsyncClient) -> No
     error = await refused(short(shop.trip.id, rice, 1), dispatcher)
     assert (error["code"], error["field"]) == ("INVALID_STATE", ["tripId"])
     assert await sold(shop.item("RICE")) == 3
+
+
+@pytest.mark.pg_only
+async def test_a_shortage_racing_buyers_cancelling_refunds_every_unit_once(
+    is_postgres: bool,
+) -> None:
+    # Given ten buyers' orders of 2 rice each, placed one after another
+    shop = await make_shop()
+    buyers = [await make_user(Role.BUYER, name=f"买家{i}") for i in range(10)]
+    placed = [await place(shop, buyer=buyer, station=2, lines={"RICE": 2}) for buyer in buyers]
+    start = {buyer.id: await wallet(buyer.id) for buyer in buyers}
+
+    # When the five latest buyers cancel just before the cutoff, their cancellations holding the
+    # window (FOR SHARE), and a shortage of 5 rice comes right after the cutoff time: its cutoff
+    # waits for the same row. The holder keeps all of them waiting there at once.
+    async with holding(SaleWindow, id=shop.window.id) as race:
+        cancels = race.start(
+            orders.cancel_order(viewer=viewer(order_buyer), order_id=order.id)
+            for order_buyer, order in zip(buyers[5:], placed[5:], strict=True)
+        )
+        await race.blocked(5)
+        after_cutoff()
+        [shortage] = race.start(
+            [
+                shortages.record_shortage(
+                    viewer=viewer(shop.dispatcher),
+                    trip_id=shop.trip.id,
+                    sale_item_id=shop.item("RICE").id,
+                    short_units=5,
+                )
+            ]
+        )
+        await race.blocked(6)
+    outcome = await asyncio.gather(*cancels, return_exceptions=True)
+    done = await shortage
+
+    # Then whichever got in first, every unit was refunded once: a cancelled order in full, the
+    # shortage's 5 units off the latest orders that were still there
+    cancelled = {
+        order.id
+        for order, result in zip(placed[5:], outcome, strict=True)
+        if not isinstance(result, BaseException)
+    }
+    for result in outcome:
+        if isinstance(result, DomainError):
+            assert result.code is ErrorCode.CUTOFF_PASSED
+        elif isinstance(result, BaseException):
+            raise result
+    expected_cut: dict[int, int] = {}
+    left = 5
+    for order in reversed(placed):
+        if order.id in cancelled or left == 0:
+            continue
+        expected_cut[order.id] = min(2, left)
+        left -= expected_cut[order.id]
+    assert {o.order.id: o.units for o in done.outcomes} == expected_cut
+    kept_units = 0
+    for buyer, order in zip(buyers, placed, strict=True):
+        fresh = await Order.get(id=order.id)
+        if order.id in cancelled:
+            refunded, units = 2 * RICE, 0
+            assert fresh.status is OrderStatus.CANCELLED
+        else:
+            refunded = expected_cut.get(order.id, 0) * RICE
+            units = 2 - expected_cut.get(order.id, 0)
+            assert fresh.status is (OrderStatus.CANCELLED if units == 0 else OrderStatus.CONFIRMED)
+        kept_units += units
+        assert fresh.refunded_fen == refunded
+        assert await wallet(buyer.id) == start[buyer.id] + refunded
+    refunds = await LedgerTransaction.filter(kind=LedgerKind.REFUND).count()
+    assert refunds == len(cancelled) + len(expected_cut)
+    item = await SaleItem.get(id=shop.item("RICE").id)
+    assert (item.stock, item.sold) == (95, kept_units)
+    assert await used_g(shop.trip) == [1_000 * kept_units] * 2 + [0, 0, 0]
+    assert await capacity.invariant_violations() == []
+    assert await ledger.invariant_violations() == []
