@@ -5,10 +5,12 @@ never more units than bought less those settled; late, wrong or foreign claims c
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
 import httpx
+import pytest
 
 from builders import gql, make_user, token_for
 from builders_claims import (
@@ -25,8 +27,10 @@ from builders_orders import Shop, make_leader, make_shop, place, viewer
 from cungoods.api.ids import to_global_id
 from cungoods.models import Event, LedgerTransaction, Order, User
 from cungoods.models.enums import LedgerKind, Role
-from cungoods.services import clock, orders
+from cungoods.services import claims, clock, orders
+from cungoods.services.errors import DomainError, ErrorCode
 from cungoods.services.money import ledger
+from races import holding
 
 RICE, FISH = 890, 2_580
 
@@ -258,3 +262,49 @@ async def test_only_dispatchers_decide_and_within_what_the_units_cost(
     ]
     assert full["claim"]["refundFen"] == FISH
     assert (await Order.get(id=order.id)).refunded_fen == FISH
+
+
+@pytest.mark.pg_only
+async def test_racing_filings_and_decisions_hold_one_claim_and_refund_once(
+    is_postgres: bool,
+) -> None:
+    # Given a picked-up order of 3 rice
+    shop = await make_shop()
+    order, leader = await picked_up(shop, {"RICE": 3})
+    paid, earned = await wallet(shop.buyer.id), await commission_of(leader.id)
+
+    def file() -> Any:
+        return claims.file_claim(
+            viewer=viewer(shop.buyer),
+            order_id=order.id,
+            lines=[claims.ClaimLineRequest(sale_item_id=shop.item("RICE").id, units=2)],
+            reason="米发霉了",
+        )
+
+    # When ten filings of the same line wait on the order's row together
+    async with holding(Order, id=order.id) as race:
+        filings = race.start(file() for _ in range(10))
+        await race.blocked(10)
+    filed = await asyncio.gather(*filings, return_exceptions=True)
+
+    # Then one claim holds the line; the others were told it is taken
+    made = [result for result in filed if not isinstance(result, BaseException)]
+    codes = [result.code for result in filed if isinstance(result, DomainError)]
+    assert len(made) == 1 and codes == [ErrorCode.ALREADY_EXISTS] * 9
+
+    # When ten dispatchers approve it at once
+    async with holding(Order, id=order.id) as race:
+        decisions = race.start(
+            claims.resolve_claim(viewer=viewer(shop.dispatcher), claim_id=made[0].id, approve=True)
+            for _ in range(10)
+        )
+        await race.blocked(10)
+    decided = await asyncio.gather(*decisions, return_exceptions=True)
+
+    # Then it is refunded once, and the commission taken back once
+    assert sum(not isinstance(result, BaseException) for result in decided) == 1
+    assert [r.code for r in decided if isinstance(r, DomainError)] == [ErrorCode.INVALID_STATE] * 9
+    assert await wallet(shop.buyer.id) == paid + 2 * RICE
+    assert await commission_of(leader.id) == earned - earned * 2 // 3
+    assert (await Order.get(id=order.id)).refunded_fen == 2 * RICE
+    assert await ledger.invariant_violations() == []
