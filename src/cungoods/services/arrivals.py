@@ -39,8 +39,7 @@ from cungoods.services.errors import (
     not_allowed,
     not_found,
 )
-from cungoods.services.orders.shortfall import Cut, items_of, take_off
-from cungoods.services.shortages import yuan
+from cungoods.services.orders.shortfall import Cut, items_of, take_off, yuan
 
 ORDER_ARRIVAL_SHORT = "ORDER_ARRIVAL_SHORT"
 ARRIVAL_CONFIRMED = "ARRIVAL_CONFIRMED"

@@ -39,8 +39,8 @@ from cungoods.services.errors import (
 )
 from cungoods.services.money import refunds
 from cungoods.services.orders.cutoff import local_time
+from cungoods.services.orders.shortfall import yuan
 from cungoods.services.pagination import Page, page
-from cungoods.services.shortages import yuan
 
 CLAIM_FILED = "CLAIM_FILED"
 CLAIM_RESOLVED = "CLAIM_RESOLVED"

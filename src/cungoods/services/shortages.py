@@ -29,7 +29,7 @@ from cungoods.services.auth import Viewer, require_dispatcher
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_found
 from cungoods.services.orders import cut_off
 from cungoods.services.orders.cutoff import local_time
-from cungoods.services.orders.shortfall import Cut, Outcome, items_of, take_off
+from cungoods.services.orders.shortfall import Cut, Outcome, items_of, take_off, yuan
 
 ORDER_SHORTAGE = "ORDER_SHORTAGE"
 MAX_SHORT_UNITS = 100_000
@@ -49,10 +49,6 @@ class Shortage:
     @property
     def refunded_fen(self) -> int:
         return sum(outcome.refund_fen for outcome in self.outcomes)
-
-
-def yuan(fen: int) -> str:
-    return f"{fen / 100:.2f} 元"
 
 
 async def record_shortage(

@@ -24,6 +24,11 @@ from cungoods.services.capacity import Load
 from cungoods.services.money import refunds
 
 
+def yuan(fen: int) -> str:
+    """An amount as buyers read it in a message: 17.80 元."""
+    return f"{fen / 100:.2f} 元"
+
+
 @dataclass(frozen=True)
 class Item:
     """A sale item as taking units off needs it: its product's name, unit and unit load."""
