@@ -104,6 +104,12 @@ class Settings(BaseSettings):
     collection_fee_bp: int = Field(
         default=200, description="the leader's fee on produce they take in, in basis points"
     )
+    # Exceptions (issue 13).
+    claim_hours: int = Field(
+        default=24,
+        ge=1,
+        description="how many hours after pickup a buyer may file an after-sale claim",
+    )
     # Exposure (issue 16).
     redis_url: str | None = Field(
         default=None,
