@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from builders import make_network, make_user, schedule, token_for
-from builders_orders import SERVICE_DATE, make_shop, place, viewer
+from builders_orders import SERVICE_DATE, make_shop, place, set_clock, viewer
 from builders_produce import make_listing
-from cungoods.api.ids import to_cursor, to_global_id
+from cungoods.api.ids import pk_of, to_cursor, to_global_id
 from cungoods.events import outbox
-from cungoods.models import Vehicle
+from cungoods.models import Order, User, Vehicle
 from cungoods.models.enums import Role
-from cungoods.services import clock, purchases, requests, trips
+from cungoods.services import claims, clock, orders, purchases, requests, trips
 from cungoods.services.money import commission, settlement
 
 
@@ -111,5 +111,42 @@ async def build_world() -> World:
         "statementDay": clock.today().isoformat(),
         "buyerPk": str(shop.buyer.id),
         "buyerUser": to_global_id("User", shop.buyer.id),
+        "leaderHerePk": str(users["leader here"].id),
+        "dispatcherPk": str(shop.dispatcher.id),
     }
     return World(ids=ids, tokens=tokens)
+
+
+# Worlds for the exception operations (issue 13): the bus at this station, the order picked up
+# there, and an after-sale claim on it.
+
+
+async def bus_at_here(world: World) -> None:
+    """The order confirmed, and on the service day its bus standing at S1 (stop 1)."""
+    order = await Order.get(id=int(world.ids["orderPk"]))
+    await orders.cut_off(window_id=order.window_id)
+    set_clock(SERVICE_DATE, "06:00")
+    dispatcher = viewer(await User.get(id=int(world.ids["dispatcherPk"])))
+    trip_id = pk_of(world.ids["trip"], "Trip")
+    await trips.record_trip_event(viewer=dispatcher, trip_id=trip_id, kind="DEPARTED")
+    await trips.record_trip_event(viewer=dispatcher, trip_id=trip_id, kind="ARRIVED", stop_seq=1)
+
+
+async def picked_up_here(world: World) -> None:
+    """The order handed out at S1 by its leader."""
+    await bus_at_here(world)
+    order = await Order.get(id=int(world.ids["orderPk"]))
+    leader = viewer(await User.get(id=int(world.ids["leaderHerePk"])))
+    await orders.confirm_pickup(viewer=leader, order_id=order.id, pickup_code=order.pickup_code)
+
+
+async def claim_filed(world: World) -> None:
+    """The buyer's after-sale claim on the picked-up order, waiting for a dispatcher."""
+    await picked_up_here(world)
+    claim = await claims.file_claim(
+        viewer=viewer(await User.get(id=int(world.ids["buyerPk"]))),
+        order_id=int(world.ids["orderPk"]),
+        lines=[claims.ClaimLineRequest(sale_item_id=pk_of(world.ids["rice"], "SaleItem"), units=1)],
+        reason="米袋破了",
+    )
+    world.ids["claim"] = to_global_id("Claim", claim.id)

@@ -32,7 +32,7 @@ from tortoise import Tortoise, connections
 from tortoise.transactions import in_transaction
 
 from builders import PASSWORD
-from builders_authz import World, build_world
+from builders_authz import World, build_world, bus_at_here, claim_filed, picked_up_here
 from builders_live import Closed, live_server
 from builders_orders import SERVICE_DATE, after_cutoff, bring_to_station
 from conftest import reset_database
@@ -461,6 +461,41 @@ OPS: dict[str, Op] = {
         lambda w: {"input": {"orderId": w.ids["unpaidOrder"], "idempotencyKey": uuid.uuid4().hex}},
         prepare=_unpaid_order,
         changes_world=False,
+    ),
+    # --- exceptions (issue 13) ------------------------------------------------------------
+    "claims": Op("query", _q(CONN, "claims(first: 5)"), _none, prepare=claim_filed),
+    "myClaims": Op("query", _q(CONN, "myClaims(first: 5)"), _none, prepare=claim_filed),
+    "recordShortage": Op(
+        "mutation",
+        _m("recordShortage", "RecordShortageInput"),
+        lambda w: {
+            "input": {"tripId": w.ids["trip"], "saleItemId": w.ids["rice"], "shortUnits": 1}
+        },
+        prepare=_after_cutoff,
+    ),
+    "confirmArrival": Op(
+        "mutation",
+        _m("confirmArrival", "ConfirmArrivalInput"),
+        lambda w: {"input": {"tripId": w.ids["trip"], "stationId": w.ids["here"], "missing": []}},
+        prepare=bus_at_here,
+    ),
+    "fileClaim": Op(
+        "mutation",
+        _m("fileClaim", "FileClaimInput"),
+        lambda w: {
+            "input": {
+                "orderId": w.ids["order"],
+                "lines": [{"saleItemId": w.ids["rice"], "units": 1}],
+                "reason": "米袋破了",
+            }
+        },
+        prepare=picked_up_here,
+    ),
+    "resolveClaim": Op(
+        "mutation",
+        _m("resolveClaim", "ResolveClaimInput"),
+        lambda w: {"input": {"claimId": w.ids["claim"], "approve": False}},
+        prepare=claim_filed,
     ),
     # --- subscriptions -------------------------------------------------------------------
     "tripUpdates": Op(

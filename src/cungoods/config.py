@@ -119,6 +119,11 @@ class Settings(BaseSettings):
         description="days an order may wait at its station before it goes back to the hub "
         "(RETURNED, refunded there), and produce at the hub before it is flagged",
     )
+    claim_hours: int = Field(
+        default=24,
+        ge=1,
+        description="how many hours after pickup a buyer may file an after-sale claim",
+    )
     # Exposure (issue 16).
     redis_url: str | None = Field(
         default=None,

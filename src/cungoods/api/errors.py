@@ -28,6 +28,13 @@ P = TypeVar("P")
 # returns it); naming the class, not the call's result, keeps it a type for mypy.
 ErrorCode = DomainErrorCode
 strawberry.enum(ErrorCode, name="ErrorCode", description="Why an action failed.")
+# Descriptions of the values added since issue 13 (the domain enum cannot carry strawberry's).
+ERROR_CODE_DESCRIPTIONS = {
+    ErrorCode.CLAIM_WINDOW_CLOSED: "An after-sale claim came later than CUNGOODS_CLAIM_HOURS "
+    "after the order's pickup.",
+}
+for _value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = ERROR_CODE_DESCRIPTIONS.get(ErrorCode(_value.value), _value.description)
 
 
 @strawberry.type(description="An expected failure: a machine code, a message, the input field.")

@@ -22,6 +22,8 @@ from cungoods.api.accounts.mutations import AccountMutation
 from cungoods.api.accounts.queries import AccountQuery
 from cungoods.api.catalog.mutations import CatalogMutation
 from cungoods.api.catalog.queries import CatalogQuery
+from cungoods.api.claims.mutations import ClaimMutation
+from cungoods.api.claims.queries import ClaimQuery
 from cungoods.api.context import Context, Info
 from cungoods.api.dispatch.queries import DispatchQuery
 from cungoods.api.errors import MaskUnexpectedErrors, Schema
@@ -78,6 +80,7 @@ QUERY_TYPES = (
     ProduceQuery,
     DispatchQuery,
     MoneyQuery,
+    ClaimQuery,  # claims, myClaims
 )
 MUTATION_TYPES = (
     AccountMutation,
@@ -89,6 +92,7 @@ MUTATION_TYPES = (
     TripMutation,  # recordTripEvent, then the trip changes (swapTripVehicle, cancelTrip)
     MoneyMutation,
     PaymentMutation,  # startPayment
+    ClaimMutation,  # recordShortage, confirmArrival, fileClaim, resolveClaim
 )
 SUBSCRIPTION_TYPES = (LiveSubscription,)
 

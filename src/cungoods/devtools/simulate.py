@@ -37,6 +37,7 @@ from tortoise.transactions import in_transaction
 
 from cungoods.config import Settings
 from cungoods.db import setup as db
+from cungoods.devtools import simulate_exceptions_hub
 from cungoods.models import (
     Hub,
     Order,
@@ -147,6 +148,7 @@ class Simulation:
         self.progress = progress
         self.random = random.Random(plan.seed)
         self.tally = Tally()
+        simulate_exceptions_hub.follow(self)  # shortages, short arrivals, claims (issue 13)
 
     # --- running jobs ---------------------------------------------------------------------------
 

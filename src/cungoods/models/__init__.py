@@ -2,6 +2,7 @@
 
 from cungoods.models.accounts import User
 from cungoods.models.catalog import Product, SaleItem, SaleWindow
+from cungoods.models.claims import ArrivalCheck, Claim, ClaimLine
 from cungoods.models.events import Event, EventTopic
 from cungoods.models.idempotency import IdempotencyKey
 from cungoods.models.money import (
@@ -19,6 +20,9 @@ from cungoods.models.shipping import Shipment
 
 __all__ = [
     "Account",
+    "ArrivalCheck",
+    "Claim",
+    "ClaimLine",
     "CommissionRate",
     "Event",
     "EventTopic",

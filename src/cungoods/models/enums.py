@@ -131,3 +131,16 @@ class PaymentState(StrEnum):
 class StatementParty(StrEnum):
     LEADER = "LEADER"
     FARMER = "FARMER"
+
+
+class ClaimKind(StrEnum):
+    """What a claim is about."""
+
+    ARRIVAL = "ARRIVAL"  # missing or damaged at the station's arrival check: against the hub
+    AFTER_SALE = "AFTER_SALE"  # the buyer's, after pickup (售后)
+
+
+class ClaimStatus(StrEnum):
+    FILED = "FILED"  # waiting for a dispatcher
+    APPROVED = "APPROVED"  # refunded (an arrival claim is approved when it is recorded)
+    REJECTED = "REJECTED"  # no money moved

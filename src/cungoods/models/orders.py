@@ -49,6 +49,8 @@ class Order(Model):
     refunded_fen = fields.IntField(default=0, db_default=0)
     pay_by = fields.DatetimeField(null=True)
     pickup_code = fields.CharField(max_length=6)
+    # When it was handed out, by the service clock: the after-sale window counts from it.
+    picked_up_at = fields.DatetimeField(null=True)
     wrong_code_attempts = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -22,6 +22,8 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "RATE_LIMITED"
     ALREADY_EXISTS = "ALREADY_EXISTS"
     INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    # An after-sale claim filed later than CUNGOODS_CLAIM_HOURS after pickup.
+    CLAIM_WINDOW_CLOSED = "CLAIM_WINDOW_CLOSED"
 
 
 class DomainError(Exception):

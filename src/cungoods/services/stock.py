@@ -5,6 +5,7 @@ the row is on sale), in ascending id order so concurrent takers never deadlock. 
 is collected and reported at once (OUT_OF_STOCK with the units `remaining`); what was taken
 before a shortfall is given back first, so a refusal leaves every row as it was even if the
 caller carries on. Giving back is the conditional increment's mirror: `sold` never drops below 0.
+Writing off (a shortage, units lost on the way) lowers `sold` and the total together.
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ class Shelf:
     @property
     def give_back_sql(self) -> str:
         return f"UPDATE {self.table} SET sold = sold - $1 WHERE id = $2 AND sold >= $1"
+
+    @property
+    def write_off_sql(self) -> str:
+        return (
+            f"UPDATE {self.table} SET sold = sold - $1, {self.total} = {self.total} - $1 "
+            f"WHERE id = $2 AND sold >= $1 AND {self.total} >= $1"
+        )
 
     def left_sql(self, count: int) -> str:
         return (
@@ -99,6 +107,15 @@ async def give_back_order(order_id: int) -> None:
     """Give an order's sale-item stock back (a cancelled order)."""
     lines = await OrderLine.filter(order_id=order_id).values_list("sale_item_id", "quantity")
     await give_back(SALE_ITEMS, ((int(item), int(quantity)) for item, quantity in lines))
+
+
+async def write_off(shelf: Shelf, wants: Iterable[tuple[int, int]]) -> None:
+    """(id, quantity) units sold that do not exist after all (short at the hub, missing or
+    damaged on arrival): they leave both the sold count and the total, so what is left to sell
+    stays as it was. In ascending id order, as taking is."""
+    for row_id, quantity in sorted(wants):
+        if await sql.execute(shelf.write_off_sql, quantity, row_id) != 1:
+            raise DomainError(ErrorCode.INVALID_STATE, "fewer units were sold than are written off")
 
 
 def _shortfall(shelf: Shelf, want: Want, row: dict[str, Any] | None) -> DomainError:

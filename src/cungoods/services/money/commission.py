@@ -129,9 +129,10 @@ async def accrue_for_order(*, order_id: int, leader_id: int) -> int:
     earned = order_commission(lines, await rates())
     order = await Order.get(id=order_id)
     if order.refunded_fen > 0:
-        earned = in_proportion(
-            earned, max(order.total_fen - order.refunded_fen, 0), order.total_fen
-        )
+        # What the buyer kept of what they paid. Units taken off the lines (a shortage, an
+        # arrival check) left the total and the lines with their refund, so they count once.
+        kept = min(order.paid_fen - order.refunded_fen, order.total_fen)
+        earned = in_proportion(earned, max(kept, 0), order.total_fen)
     await accrue(leader_id=leader_id, amount_fen=earned, order_id=order_id)
     return earned
 

@@ -3,6 +3,7 @@ each out against its pickup code."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Sequence
 
@@ -12,6 +13,7 @@ from tortoise.transactions import in_transaction
 from cungoods.events.outbox import record_order_status
 from cungoods.models import Order
 from cungoods.models.enums import OrderStatus
+from cungoods.services import clock
 from cungoods.services.auth import Viewer, require_viewer
 from cungoods.services.errors import DomainError, ErrorCode, not_allowed, not_found
 from cungoods.services.money import commission
@@ -85,8 +87,10 @@ async def confirm_pickup(*, viewer: Viewer | None, order_id: int, pickup_code: s
                 ["pickupCode"],
             )
         elif secrets.compare_digest(pickup_code.strip().encode(), order.pickup_code.encode()):
+            handed_out = clock.now().astimezone(dt.UTC)
             flipped = await Order.filter(id=order.id, status=OrderStatus.AT_STATION).update(
                 status=OrderStatus.PICKED_UP,
+                picked_up_at=handed_out,
                 wrong_code_attempts=F("wrong_code_attempts") - 1,  # a right code is no strike
             )
             if flipped != 1:
@@ -94,6 +98,7 @@ async def confirm_pickup(*, viewer: Viewer | None, order_id: int, pickup_code: s
                     ErrorCode.INVALID_STATE, "the order changed meanwhile: look again", ["orderId"]
                 )
             order.status = OrderStatus.PICKED_UP
+            order.picked_up_at = handed_out
             await record_order_status(order, message=f"order {order.number} picked up")
             await commission.accrue_for_order(order_id=order.id, leader_id=signed_in.id)
         else:
