@@ -34,12 +34,12 @@ from tortoise.transactions import in_transaction
 from builders import PASSWORD
 from builders_authz import World, build_world, bus_at_here, claim_filed, picked_up_here
 from builders_live import Closed, live_server
-from builders_orders import SERVICE_DATE, after_cutoff, bring_to_station
+from builders_orders import SERVICE_DATE, after_cutoff, bring_to_station, set_clock
 from conftest import reset_database
 from cungoods.api.ids import pk_of, to_global_id
 from cungoods.config import Settings
 from cungoods.devtools.schema_export import sdl
-from cungoods.models import Order, ProducePurchase, User
+from cungoods.models import Order, ProducePurchase, TripStop, User
 from cungoods.models.enums import PayWith, PurchaseStatus
 from cungoods.services import clock, orders
 from cungoods.services.auth import Viewer
@@ -98,6 +98,26 @@ def _purchase_in(status: PurchaseStatus) -> Callable[[World], Awaitable[None]]:
         await ProducePurchase.filter(id=int(world.ids["purchasePk"])).update(status=status)
 
     return prepare
+
+
+async def _in_transit_bus_back(world: World) -> None:
+    """The purchase rode the trip, and the bus is back at the hub (its last stop)."""
+    purchase_id = int(world.ids["purchasePk"])
+    await ProducePurchase.filter(id=purchase_id).update(status=PurchaseStatus.IN_TRANSIT)
+    purchase = await ProducePurchase.get(id=purchase_id)
+    back = await TripStop.filter(trip_id=purchase.trip_id).order_by("-seq").first()
+    assert back is not None
+    await TripStop.filter(id=back.id).update(arrived_at=clock.now())
+
+
+async def _service_morning(world: World) -> None:
+    set_clock(SERVICE_DATE, "05:00")
+
+
+async def _produce_overdue(world: World) -> None:
+    await ProducePurchase.filter(id=int(world.ids["purchasePk"])).update(
+        status=PurchaseStatus.AT_HUB, overdue_at=clock.now()
+    )
 
 
 @dataclass
@@ -390,7 +410,7 @@ OPS: dict[str, Op] = {
         "mutation",
         _m("confirmHubReceipt", "ConfirmHubReceiptInput"),
         lambda w: {"input": {"purchaseId": w.ids["purchase"]}},
-        prepare=_purchase_in(PurchaseStatus.IN_TRANSIT),
+        prepare=_in_transit_bus_back,
     ),
     "confirmCollection": Op(
         "mutation",
@@ -403,6 +423,12 @@ OPS: dict[str, Op] = {
         _m("recordTripEvent", "RecordTripEventInput"),
         lambda w: {"input": {"tripId": w.ids["trip"], "kind": "DELAYED", "minutes": 5}},
         changes_world=False,
+    ),
+    "markLoaded": Op(
+        "mutation",
+        _m("markLoaded", "MarkLoadedInput"),
+        lambda w: {"input": {"tripId": w.ids["trip"]}},
+        prepare=_service_morning,
     ),
     "recordTripEvent.CANCELLED": Op(
         "mutation",
@@ -464,6 +490,9 @@ OPS: dict[str, Op] = {
     ),
     # --- exceptions (issue 13) ------------------------------------------------------------
     "claims": Op("query", _q(CONN, "claims(first: 5)"), _none, prepare=claim_filed),
+    "overdueProduce": Op(
+        "query", _q(CONN, "overdueProduce(first: 5)"), _none, prepare=_produce_overdue
+    ),
     "myClaims": Op("query", _q(CONN, "myClaims(first: 5)"), _none, prepare=claim_filed),
     "recordShortage": Op(
         "mutation",

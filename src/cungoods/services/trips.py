@@ -14,7 +14,7 @@ for cancelTrip); the driver reports the rest.
 
 Guards (issue 13): a trip's events are taken on its service date only, from an early start
 (`early_start`, CUNGOODS_TRIP_EVENTS_EARLY_HOURS, by default 18:00 the evening before, when the
-hub loads); CANCELLED may come any time before the end. A trip late past midnight may still be
+hub loads); a delay or a cancellation may be announced any time before the end. A trip late past midnight may still be
 run to its end. The bus is LOADED at the hub (`mark_loaded`, or by the departure itself), and a
 produce purchase its farmer never handed over does not stay on a bus that has left its station:
 it moves to the next trip of the route with room within the listing's ready-until, or is
@@ -50,6 +50,11 @@ class TripEventKind(StrEnum):
     DELAYED = "DELAYED"  # running late by some minutes
     COMPLETED = "COMPLETED"  # back at the hub, trip over
     CANCELLED = "CANCELLED"
+
+
+# What may be said of a trip before its day: it will be late, it will not run. Running it (the
+# departure, the stops, the end) waits for its service date.
+ANNOUNCEMENTS = frozenset({TripEventKind.DELAYED, TripEventKind.CANCELLED})
 
 
 def require_may_cancel(viewer: Viewer | None) -> Viewer:
@@ -95,7 +100,7 @@ async def record_trip_event(
             raise not_allowed("only the trip's driver or a dispatcher may report its events")
         if trip.status in (TripStatus.COMPLETED, TripStatus.CANCELLED):
             raise _state(f"the trip is {trip.status.value.lower()}: it takes no more events")
-        if kind is not TripEventKind.CANCELLED:
+        if kind not in ANNOUNCEMENTS:
             require_service_day(trip, early_start)
         run = _Run(trip, await TripStop.filter(trip_id=trip.id).order_by("seq"))
         await run.apply(kind, stop_seq=stop_seq, minutes=minutes or 0, note=note)
