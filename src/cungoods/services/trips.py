@@ -16,9 +16,9 @@ Guards (issue 13): a trip's events are taken on its service date only, from an e
 (`early_start`, CUNGOODS_TRIP_EVENTS_EARLY_HOURS, by default 18:00 the evening before, when the
 hub loads); a delay or a cancellation may be announced any time before the end. A trip late
 past midnight may still be run to its end. The bus is LOADED at the hub (`mark_loaded`, or by
-the departure itself), and a produce purchase its farmer never handed over does not stay on a bus that has left its station:
-it moves to the next trip of the route with room within the listing's ready-until, or is
-cancelled and refunded (trip_changes.move_no_shows).
+the departure itself), and a produce purchase its farmer never handed over does not stay on a
+bus that has left its station: it moves to the next trip of the route with room within the
+listing's ready-until, or is cancelled and refunded (trip_changes.move_no_shows).
 """
 
 from __future__ import annotations
