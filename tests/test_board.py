@@ -78,6 +78,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env |= {
         "CUNGOODS_DATABASE_URL": f"sqlite://{workdir / 'db.sqlite3'}",
         "CUNGOODS_DEMO": "1",
+        # The first open window's day may be two local days ahead (the evening's cutoff has
+        # passed): let its trip run now.
+        "CUNGOODS_TRIP_EVENTS_EARLY_HOURS": "72",
         "CUNGOODS_LOG_JSON": "false",
         "CUNGOODS_LOG_LEVEL": "WARNING",
     }

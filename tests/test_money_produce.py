@@ -24,6 +24,7 @@ from builders_produce import (
     make_listing,
     pin_clock,
 )
+from cungoods.api.ids import pk_of
 from cungoods.models import (
     Event,
     EventTopic,
@@ -34,6 +35,7 @@ from cungoods.models import (
     ProducePurchase,
     ProduceRequest,
     Shipment,
+    TripStop,
     User,
 )
 from cungoods.models.enums import (
@@ -135,11 +137,20 @@ async def scene(stations: int = 3) -> dict[str, Any]:
     }
 
 
+async def bus_back(purchase_id: str) -> None:
+    """The bus carrying the purchase is back at the hub (its last stop): the hub may take it in."""
+    purchase = await ProducePurchase.get(id=pk_of(purchase_id, "ProducePurchase"))
+    back = await TripStop.filter(trip_id=purchase.trip_id).order_by("-seq").first()
+    assert back is not None
+    await TripStop.filter(id=back.id).update(arrived_at=clock.now())
+
+
 async def bring_to_hub(
     client: httpx.AsyncClient, world: dict[str, Any], purchase_id: str, quantity: int
 ) -> dict[str, Any]:
     handed = await run(client, HANDOVER, world["leader"], purchaseId=purchase_id, quantity=quantity)
     assert handed["errors"] == []
+    await bus_back(purchase_id)
     received = await run(client, HUB, world["dispatcher"], purchaseId=purchase_id)
     assert received["errors"] == []
     result: dict[str, Any] = handed
@@ -286,6 +297,7 @@ async def test_a_short_handover_refunds_the_missing_units_to_the_wallet_at_once(
     assert await ledger.invariant_violations() == []
 
     # And at collection only what was handed over is split: 5 % of 5,250 is 262.5, 2 % is 105.
+    await bus_back(purchase["id"])
     await run(client, HUB, world["dispatcher"], purchaseId=purchase["id"])
     collected = await run(
         client,

@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     trip_events_early_hours: int = Field(
         default=6,
         ge=0,
-        le=24,
+        le=72,
         description="how many hours before its service date's midnight a trip takes its events "
         "(6: from 18:00 the evening before, when the hub loads)",
     )
