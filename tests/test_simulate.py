@@ -62,3 +62,28 @@ async def test_a_simulated_county_keeps_the_capacity_invariant() -> None:
     printed = console.export_text()
     assert "Capacity invariant holds" in printed and "Ledger invariant holds" in printed
     assert "Money: top-ups" in printed
+
+
+async def test_three_simulated_days_leave_nothing_in_limbo() -> None:
+    # Given three days of the county with farmers who do not come and orders nobody picks up
+    plan = Plan(
+        days=3,
+        orders_per_day=30,
+        purchases_per_day=8,
+        listings_per_day=2,
+        villagers_per_station=1,
+        concurrency=8,
+    )
+    with Progress(console=Console(width=120), disable=True) as progress:
+        outcome = await simulate(plan, progress)
+
+    # Then no purchase is RESERVED on a bus that has left its station, no order waits at a
+    # station past the grace period, and both invariants hold
+    assert outcome.tally.failed == {}, outcome.tally.first_failures
+    assert outcome.limbo == {"reserved_after_departure": 0, "overdue_at_station": 0}
+    assert outcome.violations == [] and outcome.ledger_violations == []
+    assert outcome.ok
+    # and what the first day left at the stations went back (RETURNED) rather than waiting
+    assert (
+        await Order.filter(status=OrderStatus.AT_STATION, service_date=outcome.start).count() == 0
+    )

@@ -73,6 +73,7 @@ from cungoods.services import (
     listings,
     orders,
     purchases,
+    returns,
     trip_changes,
     trips,
 )
@@ -121,10 +122,17 @@ class Outcome:
     violations: list[dict[str, Any]]
     ledger_violations: list[dict[str, Any]] = field(default_factory=list)
     money: MoneyOfPeriod | None = None
+    # Things that must never be, counted at the end (services/returns.limbo): all zero.
+    limbo: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return not self.violations and not self.ledger_violations and not self.tally.failed
+        return (
+            not self.violations
+            and not self.ledger_violations
+            and not self.tally.failed
+            and not any(self.limbo.values())
+        )
 
 
 def set_clock(moment: dt.datetime) -> None:
@@ -320,6 +328,9 @@ class Simulation:
         await self.run("pickups", await self.pickup_jobs(trip_ids), day=service_date)
         set_clock(clock.at(service_date, "10:30"))
         await self.run("collections", await self.collection_jobs(trip_ids), day=service_date)
+        # What nobody came for goes back (the Returns timer's work, at its time of day).
+        set_clock(clock.at(service_date, "11:00"))
+        await self.timed("returns", "returnUncollected", lambda: returns.sweep(now=clock.now()))
 
     async def open_window(self, service_date: dt.date) -> list[SaleItem]:
         """The dispatcher puts the whole catalog on sale for the date, stocked for the day."""
@@ -643,6 +654,7 @@ async def simulate(plan: Plan, progress: Progress) -> Outcome:
         progress.advance(days)
     violations = await capacity.invariant_violations()
     ledger_violations = await ledger.invariant_violations()
+    limbo = await returns.limbo(now=clock.now())
     money = await money_of_period(
         since=clock.at(first - dt.timedelta(days=1), "00:00"),
         until=clock.at(last + dt.timedelta(days=1), "00:00"),
@@ -657,6 +669,7 @@ async def simulate(plan: Plan, progress: Progress) -> Outcome:
         violations=violations,
         ledger_violations=ledger_violations,
         money=money,
+        limbo=limbo,
     )
 
 
@@ -742,6 +755,13 @@ def report(outcome: Outcome, console: Console) -> None:
         console.print(f"[red]Ledger invariant broken: {outcome.ledger_violations[:5]}[/red]")
     else:
         console.print("Ledger invariant holds: every transaction sums to 0, every balance adds up.")
+    if any(outcome.limbo.values()):
+        console.print(f"[red]Left in limbo: {outcome.limbo}[/red]")
+    else:
+        console.print(
+            "Nothing in limbo: no purchase RESERVED on a bus that has left its station, no order "
+            "at a station past the pickup grace period."
+        )
     slowest = sorted(tally.seconds.items(), key=lambda phase: -phase[1])
     phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in slowest)
     console.print(

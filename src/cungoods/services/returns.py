@@ -23,8 +23,14 @@ import datetime as dt
 from tortoise.transactions import in_transaction
 
 from cungoods.events import outbox
-from cungoods.models import Order, ProducePurchase, RouteStop, Shipment, TripStop
-from cungoods.models.enums import Direction, OrderStatus, PurchaseStatus, ShipmentState
+from cungoods.models import Order, ProducePurchase, RouteStop, Shipment, Trip, TripStop
+from cungoods.models.enums import (
+    Direction,
+    OrderStatus,
+    PurchaseStatus,
+    ShipmentState,
+    TripStatus,
+)
 from cungoods.services import capacity, clock
 from cungoods.services.auth import Viewer, require_dispatcher
 from cungoods.services.capacity import NoCapacity, Way
@@ -45,7 +51,7 @@ async def sweep(*, now: dt.datetime, grace: dt.timedelta = DEFAULT_GRACE) -> tup
     return returned, flagged
 
 
-async def _overdue_orders(arrived_before: dt.datetime) -> list[int]:
+async def _overdue_orders(arrived_before: dt.datetime, limit: int | None = BATCH) -> list[int]:
     at_station = await Order.filter(status=OrderStatus.AT_STATION).values_list(
         "id", "trip_id", "station_id"
     )
@@ -62,7 +68,7 @@ async def _overdue_orders(arrived_before: dt.datetime) -> list[int]:
         order_id
         for order_id, trip_id, station_id in at_station
         if (when := arrived.get((trip_id, station_id))) is not None and when < arrived_before
-    ][:BATCH]
+    ][:limit]
 
 
 async def return_order(order_id: int, *, now: dt.datetime) -> int:
@@ -196,3 +202,26 @@ async def overdue_produce(
     require_dispatcher(viewer)
     query = ProducePurchase.filter(status=PurchaseStatus.AT_HUB, overdue_at__not_isnull=True)
     return await page(query, first=first, after_id=after_id, max_size=max_size)
+
+
+async def limbo(*, now: dt.datetime, grace: dt.timedelta = DEFAULT_GRACE) -> dict[str, int]:
+    """What must never be (issue 13), counted: produce purchases still RESERVED on a bus that
+    has left their station (or finished), and orders AT_STATION past the grace period."""
+    reserved = await ProducePurchase.filter(status=PurchaseStatus.RESERVED).values_list(
+        "trip_id", "station_id"
+    )
+    left = {
+        (stop.trip_id, stop.station_id)
+        for stop in await TripStop.filter(
+            trip_id__in={trip_id for trip_id, _ in reserved}, departed_at__not_isnull=True
+        )
+    }
+    finished = set(
+        await Trip.filter(
+            id__in={trip_id for trip_id, _ in reserved},
+            status__in=[TripStatus.COMPLETED, TripStatus.CANCELLED],
+        ).values_list("id", flat=True)
+    )
+    stuck = sum(1 for key in reserved if key in left or key[0] in finished)
+    overdue = await _overdue_orders(now - grace, limit=None)
+    return {"reserved_after_departure": stuck, "overdue_at_station": len(overdue)}
