@@ -401,6 +401,21 @@ OPS: dict[str, Op] = {
         _m("acceptOffer", "AcceptOfferInput"),
         lambda w: {"input": {"offerId": w.ids["offer"], "idempotencyKey": uuid.uuid4().hex}},
     ),
+    "closeRequest": Op(
+        "mutation",
+        _m("closeRequest", "CloseRequestInput"),
+        lambda w: {"input": {"requestId": w.ids["request"]}},
+    ),
+    "withdrawOffer": Op(
+        "mutation",
+        _m("withdrawOffer", "WithdrawOfferInput"),
+        lambda w: {"input": {"offerId": w.ids["offer"]}},
+    ),
+    "cancelPurchase": Op(
+        "mutation",
+        _m("cancelPurchase", "CancelPurchaseInput"),
+        lambda w: {"input": {"purchaseId": w.ids["purchase"]}},
+    ),
     "confirmHandover": Op(
         "mutation",
         _m("confirmHandover", "ConfirmHandoverInput"),

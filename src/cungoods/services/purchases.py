@@ -390,24 +390,60 @@ async def _release_unpaid(purchase_id: int, *, now: dt.datetime) -> bool:
     ).update(status=PurchaseStatus.CANCELLED)
     if cancelled != 1:
         return False  # paid, handed over or released meanwhile
+    await _release(purchase_id, why="not paid in time")
+    return True
+
+
+# --- the buyer withdrawing -------------------------------------------------------------------
+
+
+async def cancel_purchase(*, viewer: Viewer | None, purchase_id: int) -> ProducePurchase:
+    """The buyer cancels a purchase before the farmer hands it over: everything paid comes
+    back, its stock and its room on the bus are given back, an accepted offer's units go back to
+    the request, and the buyer and the farmer hear of it. The conditional update from RESERVED
+    decides a cancel racing a handover (or another cancel, or the expiry) once."""
+    signed_in = require_viewer(viewer)
+    async with in_transaction():
+        purchase = await _purchase(purchase_id)
+        if purchase.buyer_id != signed_in.id:
+            raise not_allowed("only the buyer may cancel a purchase")
+        await _move(purchase, PurchaseStatus.RESERVED, PurchaseStatus.CANCELLED)
+        await _release(purchase.id, why="cancelled by the buyer before the handover")
+        purchase = await ProducePurchase.get(id=purchase.id)
+    return purchase
+
+
+async def _release(purchase_id: int, *, why: str) -> None:
+    """Inside the transaction that just moved the purchase from RESERVED to CANCELLED (so this
+    runs once per purchase): an accepted offer's units back to its request, the stock back to
+    the listing, the room on the bus back, pending provider payments expired, the buyer and the
+    farmer told `why`, and whatever was paid refunded in full. The offer and the request are
+    touched before the listing and the legs, in the order acceptOffer locks them."""
     purchase = await ProducePurchase.get(id=purchase_id)
     listing = await ProduceListing.get(id=purchase.listing_id)
-    await stock.give_back(stock.LISTINGS, [(listing.id, purchase.quantity)])
-    await capacity.release(await Shipment.get(id=purchase.shipment_id))
     if purchase.offer_id is not None:
         await _reopen_offer(purchase.offer_id, quantity=purchase.quantity)
+    await stock.give_back(stock.LISTINGS, [(listing.id, purchase.quantity)])
+    await capacity.release(await Shipment.get(id=purchase.shipment_id))
     await payments.expire_intents(purchase_id=purchase.id)
     await record_purchase_status(
         purchase,
         farmer_id=listing.farmer_id,
-        message=f"not paid in time: {purchase.quantity} {listing.unit} {listing.title} released",
+        message=f"{why}: {purchase.quantity} {listing.unit} {listing.title} released",
     )
-    return True
+    # Read under the row lock the cancelling UPDATE holds: a payment that landed before it
+    # counts, and one landing after finds the purchase cancelled and goes straight back.
+    await refunds.refund(
+        purchase_id=purchase.id,
+        amount_fen=await refunds.refundable_fen(purchase_id=purchase.id),
+        reason=why,
+    )
 
 
 async def _reopen_offer(offer_id: int, *, quantity: int) -> None:
-    """An accepted offer that was never paid: the offer closes and the request needs its units
-    again (open again if the offer had met it)."""
+    """An accepted offer whose purchase was released (never paid, or cancelled by the buyer):
+    the offer closes and the request needs its units again (open again if the offer had met
+    it; a request its buyer closed stays closed)."""
     offer = await ProduceOffer.get(id=offer_id)
     await ProduceOffer.filter(id=offer_id).update(status=OfferStatus.CLOSED)
     await ProduceRequest.filter(id=offer.request_id).update(

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from cungoods.events.outbox import record
 from cungoods.models import ProduceListing, ProduceOffer, ProducePurchase, ProduceRequest
 from cungoods.models.enums import OfferStatus, PayWith, RequestStatus, Role, Temperature
 from cungoods.services import capacity, clock
-from cungoods.services.auth import Viewer, require_role
+from cungoods.services.auth import Viewer, require_role, require_viewer
 from cungoods.services.capacity import NoCapacity
 from cungoods.services.errors import (
     DomainError,
@@ -36,6 +37,9 @@ DEFAULT_UNIT = "斤"
 # says otherwise: room on a bus may take a few days to find.
 DEFAULT_OFFER_WINDOW_DAYS = 7
 MAX_NEEDED_AHEAD_DAYS = 180
+# Events for the farmer (their offer closed with the request) and the buyer (an offer withdrawn).
+OFFER_CLOSED = "OFFER_CLOSED"
+OFFER_WITHDRAWN = "OFFER_WITHDRAWN"
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,8 @@ async def make_offer(
     if (listing_id is None) == (produce is None):
         raise invalid("offer from a listing or new produce: give one of them", "listingId")
     async with in_transaction():
-        request = await ProduceRequest.get_or_none(id=request_id)
+        # Locked, so that an offer is never made on a request its buyer is closing meanwhile.
+        request = await ProduceRequest.filter(id=request_id).select_for_update().get_or_none()
         if request is None:
             raise not_found("request", "requestId")
         if request.buyer_id == farmer.id:
@@ -310,6 +315,80 @@ async def _close_if_met(request_id: int) -> None:
     await ProduceOffer.filter(request_id=request_id, status=OfferStatus.OPEN).update(
         status=OfferStatus.CLOSED
     )
+
+
+# --- withdrawing ------------------------------------------------------------------------------
+
+
+async def close_request(*, viewer: Viewer | None, request_id: int) -> ProduceRequest:
+    """The request's buyer no longer wants it: an OPEN request is CLOSED with its open offers,
+    and each farmer who offered hears of it. Accepted offers and their purchases stay as they
+    are. Locks the request row first, then the offers, as acceptOffer does."""
+    signed_in = require_viewer(viewer)
+    async with in_transaction():
+        request = await ProduceRequest.get_or_none(id=request_id)
+        if request is None:
+            raise not_found("request", "requestId")
+        if request.buyer_id != signed_in.id:
+            raise not_allowed("only the buyer who asked may close a request")
+        closed = await ProduceRequest.filter(id=request.id, status=RequestStatus.OPEN).update(
+            status=RequestStatus.CLOSED
+        )
+        if closed != 1:
+            current = await ProduceRequest.get(id=request.id)
+            raise DomainError(
+                ErrorCode.INVALID_STATE, f"the request is {current.status.value}", ["requestId"]
+            )
+        # Locked and read in one step: an offer its farmer withdraws meanwhile is not told twice.
+        offers = await (
+            ProduceOffer.filter(request_id=request.id, status=OfferStatus.OPEN)
+            .select_for_update()
+            .order_by("id")
+        )
+        if offers:
+            await ProduceOffer.filter(id__in=[offer.id for offer in offers]).update(
+                status=OfferStatus.CLOSED
+            )
+        for offer in offers:
+            await record(
+                OFFER_CLOSED,
+                message=f"the buyer closed the request for {request.what}: your offer of "
+                f"{offer.quantity} {request.unit} is closed",
+                user_ids=(offer.farmer_id,),
+                trip_topic=False,
+            )
+        request = await ProduceRequest.get(id=request.id)
+    return request
+
+
+async def withdraw_offer(*, viewer: Viewer | None, offer_id: int) -> ProduceOffer:
+    """The farmer takes back an OPEN offer (CLOSED), and the request's buyer hears of it. The
+    conditional update decides a withdrawal racing an acceptance once."""
+    signed_in = require_viewer(viewer)
+    async with in_transaction():
+        offer = await ProduceOffer.get_or_none(id=offer_id)
+        if offer is None:
+            raise not_found("offer", "offerId")
+        if offer.farmer_id != signed_in.id:
+            raise not_allowed("only the farmer who made an offer may withdraw it")
+        withdrawn = await ProduceOffer.filter(id=offer.id, status=OfferStatus.OPEN).update(
+            status=OfferStatus.CLOSED
+        )
+        if withdrawn != 1:
+            current = await ProduceOffer.get(id=offer.id)
+            raise DomainError(
+                ErrorCode.INVALID_STATE, f"the offer is {current.status.value}", ["offerId"]
+            )
+        request = await ProduceRequest.get(id=offer.request_id)
+        await record(
+            OFFER_WITHDRAWN,
+            message=f"an offer of {offer.quantity} {request.unit} for {request.what} "
+            "was withdrawn by its farmer",
+            user_ids=(request.buyer_id,),
+            trip_topic=False,
+        )
+        offer = await ProduceOffer.get(id=offer.id)
+    return offer
 
 
 def may_see_offer(viewer: Viewer | None, *, farmer_id: int, buyer_id: int) -> bool:

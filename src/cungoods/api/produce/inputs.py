@@ -194,6 +194,25 @@ class ConfirmCollectionInput:
     collect_code: str = strawberry.field(description="The code the buyer shows.")
 
 
+@strawberry.input(description="Cancel a purchase before its handover (the purchase's BUYER).")
+class CancelPurchaseInput:
+    purchase_id: strawberry.ID = strawberry.field(
+        description="The purchase, still RESERVED: what was paid for it is refunded in full."
+    )
+
+
+@strawberry.input(description="Close a purchase request (the request's BUYER).")
+class CloseRequestInput:
+    request_id: strawberry.ID = strawberry.field(
+        description="The request, still OPEN: its open offers close with it."
+    )
+
+
+@strawberry.input(description="Withdraw an offer (the offer's FARMER).")
+class WithdrawOfferInput:
+    offer_id: strawberry.ID = strawberry.field(description="The offer, still OPEN.")
+
+
 # --- what the inputs mean to the services ---------------------------------------------------
 
 

@@ -11,7 +11,9 @@ from cungoods.api.ids import optional_pk, pk_of
 from cungoods.api.produce.inputs import (
     AcceptOfferInput,
     BuyProduceInput,
+    CancelPurchaseInput,
     CloseListingInput,
+    CloseRequestInput,
     ConfirmCollectionInput,
     ConfirmHandoverInput,
     ConfirmHubReceiptInput,
@@ -19,6 +21,7 @@ from cungoods.api.produce.inputs import (
     MakeOfferInput,
     PostProduceRequestInput,
     UpdateListingInput,
+    WithdrawOfferInput,
     listing_changes,
     listing_values,
     new_produce,
@@ -26,7 +29,9 @@ from cungoods.api.produce.inputs import (
 from cungoods.api.produce.payloads import (
     AcceptOfferPayload,
     BuyProducePayload,
+    CancelPurchasePayload,
     CloseListingPayload,
+    CloseRequestPayload,
     ConfirmCollectionPayload,
     ConfirmHandoverPayload,
     ConfirmHubReceiptPayload,
@@ -34,6 +39,7 @@ from cungoods.api.produce.payloads import (
     MakeOfferPayload,
     PostProduceRequestPayload,
     UpdateListingPayload,
+    WithdrawOfferPayload,
 )
 from cungoods.api.produce.types import ProduceListing, ProduceOffer, ProducePurchase, ProduceRequest
 from cungoods.models.enums import PayWith as DomainPayWith
@@ -139,6 +145,49 @@ class ProduceMutation:
                 pay_with=DomainPayWith(input.pay_with),
             ),
             purchase=lambda purchase: ProducePurchase.of(purchase, info),
+        )
+
+    @strawberry.mutation(
+        description="Cancel a purchase before the farmer hands it over (its BUYER): what was "
+        "paid is refunded in full, the stock and the room on the bus are given back."
+    )
+    async def cancel_purchase(
+        self, info: Info, input: CancelPurchaseInput
+    ) -> CancelPurchasePayload:
+        return await mutation_payload(
+            CancelPurchasePayload,
+            lambda: purchases.cancel_purchase(
+                viewer=info.context.viewer,
+                purchase_id=pk_of(input.purchase_id, "ProducePurchase", "purchaseId"),
+            ),
+            purchase=lambda purchase: ProducePurchase.of(purchase, info),
+        )
+
+    @strawberry.mutation(
+        description="Close an open purchase request (its BUYER): its open offers close and "
+        "their farmers are told; accepted offers stay."
+    )
+    async def close_request(self, info: Info, input: CloseRequestInput) -> CloseRequestPayload:
+        return await mutation_payload(
+            CloseRequestPayload,
+            lambda: requests.close_request(
+                viewer=info.context.viewer,
+                request_id=pk_of(input.request_id, "ProduceRequest", "requestId"),
+            ),
+            request=ProduceRequest.of,
+        )
+
+    @strawberry.mutation(
+        description="Withdraw an open offer (its FARMER); the request's buyer is told."
+    )
+    async def withdraw_offer(self, info: Info, input: WithdrawOfferInput) -> WithdrawOfferPayload:
+        return await mutation_payload(
+            WithdrawOfferPayload,
+            lambda: requests.withdraw_offer(
+                viewer=info.context.viewer,
+                offer_id=pk_of(input.offer_id, "ProduceOffer", "offerId"),
+            ),
+            offer=ProduceOffer.of,
         )
 
     @strawberry.mutation(description="Take produce in at the station (its LEADER).")

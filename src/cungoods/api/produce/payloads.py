@@ -38,6 +38,18 @@ class MakeOfferPayload:
     errors: list[UserError] = strawberry.field(description="Why it failed, if it did.")
 
 
+@strawberry.type(description="The result of closeRequest.")
+class CloseRequestPayload:
+    request: ProduceRequest | None = strawberry.field(description="The closed request.")
+    errors: list[UserError] = strawberry.field(description="Why it failed, if it did.")
+
+
+@strawberry.type(description="The result of withdrawOffer.")
+class WithdrawOfferPayload:
+    offer: ProduceOffer | None = strawberry.field(description="The withdrawn offer.")
+    errors: list[UserError] = strawberry.field(description="Why it failed, if it did.")
+
+
 @strawberry.type(description="The result of a mutation that makes or moves a purchase.")
 class PurchasePayload:
     purchase: ProducePurchase | None = strawberry.field(description="The purchase.")
@@ -66,4 +78,9 @@ class ConfirmHubReceiptPayload(PurchasePayload):
 
 @strawberry.type(description="The result of confirmCollection.")
 class ConfirmCollectionPayload(PurchasePayload):
+    pass
+
+
+@strawberry.type(description="The result of cancelPurchase.")
+class CancelPurchasePayload(PurchasePayload):
     pass
