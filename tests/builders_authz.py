@@ -14,7 +14,7 @@ from builders_orders import SERVICE_DATE, make_shop, place, viewer
 from builders_produce import make_listing
 from cungoods.api.ids import to_cursor, to_global_id
 from cungoods.events import outbox
-from cungoods.models import Vehicle
+from cungoods.models import Event, Vehicle
 from cungoods.models.enums import Role
 from cungoods.services import clock, purchases, requests, trips
 from cungoods.services.money import commission, settlement
@@ -38,6 +38,8 @@ async def build_world() -> World:
         plate="浙H·SPARE1", capacity_g=2_000_000, capacity_cm3=8_000_000, chilled_capacity_g=0
     )
     order = await place(shop, station=1, lines={"RICE": 1})
+    order_event = await Event.filter(order_id=order.id).order_by("id").first()
+    assert order_event is not None
     farmer = await make_user(Role.FARMER, name="柴建新", station=here)
     listing = await make_listing(farmer, here, ready_from=SERVICE_DATE)
     purchase = await purchases.buy_produce(
@@ -111,5 +113,6 @@ async def build_world() -> World:
         "statementDay": clock.today().isoformat(),
         "buyerPk": str(shop.buyer.id),
         "buyerUser": to_global_id("User", shop.buyer.id),
+        "orderEvent": to_global_id("DeliveryEvent", order_event.id),
     }
     return World(ids=ids, tokens=tokens)
