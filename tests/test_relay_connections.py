@@ -4,6 +4,8 @@ and the global ids that let a normalized client cache merge trip stops, legs and
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -355,3 +357,53 @@ async def test_a_delivery_event_is_a_node_for_those_who_may_follow_it(
     )
     assert await look(token_for(stranger)) is None
     assert await look(None) is None
+
+
+API_DOC = Path(__file__).resolve().parents[1] / "docs" / "API.md"
+
+
+def value_types(schema: GraphQLSchema) -> set[str]:
+    """The object types a normalized cache cannot identify: no `id` (mutation payloads,
+    connections and edges aside, which clients never cache on their own)."""
+    roots = {"Query", "Mutation", "Subscription"}
+    return {
+        name
+        for name, named in schema.type_map.items()
+        if isinstance(named, GraphQLObjectType)
+        and not name.startswith("__")
+        and name not in roots
+        and "id" not in named.fields
+        and not name.endswith(("Payload", "Connection", "Edge"))
+    }
+
+
+def test_every_object_without_an_id_is_documented_as_a_value_type() -> None:
+    schema = sdl_schema()
+    found = value_types(schema)
+
+    undocumented = [
+        name for name in found if "value type" not in (schema.type_map[name].description or "")
+    ]
+    section = API_DOC.read_text(encoding="utf-8").split("**Value types**", 1)[1].split("\n\n", 1)[0]
+    listed = set(re.findall(r"`([A-Z]\w+)`", section))
+
+    assert {"Load", "Utilization", "Timetable", "PageInfo"} <= found
+    assert sorted(undocumented) == []
+    assert sorted(found - listed) == [], "list them under **Value types** in docs/API.md"
+    assert sorted(listed - found) == []
+
+
+def test_every_object_with_an_id_is_a_node() -> None:
+    schema = sdl_schema()
+    node = schema.get_type("Node")
+
+    with_ids = [
+        named
+        for named in schema.type_map.values()
+        if isinstance(named, GraphQLObjectType) and "id" in named.fields
+    ]
+
+    assert {"Trip", "TripStop", "Leg", "DeliveryEvent"} <= {t.name for t in with_ids}
+    # Payment is not a Node (node(id) does not resolve it); its global id still keys it in a
+    # client cache.
+    assert sorted(t.name for t in with_ids if node not in t.interfaces) == ["Payment"]

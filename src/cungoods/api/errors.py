@@ -30,7 +30,10 @@ ErrorCode = DomainErrorCode
 strawberry.enum(ErrorCode, name="ErrorCode", description="Why an action failed.")
 
 
-@strawberry.type(description="An expected failure: a machine code, a message, the input field.")
+@strawberry.type(
+    description="An expected failure: a machine code, a message, the input field. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class UserError:
     code: ErrorCode = strawberry.field(description="What went wrong, for programs.")
     message: str = strawberry.field(description="What went wrong, for people.")

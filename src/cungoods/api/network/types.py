@@ -112,7 +112,10 @@ async def vehicle_by_id(info: Info, pk: int) -> Vehicle | None:
     return None if vehicle is None else Vehicle.of(vehicle)
 
 
-@strawberry.type(description="A stop of a route.")
+@strawberry.type(
+    description="A stop of a route. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class RouteStop:
     station_db_id: strawberry.Private[int]
     seq: int = strawberry.field(description="Order on the route, from 1.")
