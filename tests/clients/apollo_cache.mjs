@@ -3,7 +3,7 @@
 //    typePolicies): both must still read back whole from the cache afterwards.
 // 2. A Relay-style pagination round trip (relayStylePagination, the helper Apollo ships for
 //    Relay connections): forward to the end with fetchMore, then backward from the end.
-// Prints one JSON report on stdout; cache warnings Apollo logs are part of it.
+// Prints one JSON report on stdout; what Apollo logs is part of it, for diagnosis.
 import { ApolloClient, HttpLink, InMemoryCache, gql } from "@apollo/client";
 import { relayStylePagination } from "@apollo/client/utilities";
 
@@ -17,24 +17,34 @@ function client(cache) {
   return new ApolloClient({ link: new HttpLink({ uri: url }), cache });
 }
 
-const TIMES = gql`
-  query TripTimes($id: ID!) {
-    trip(id: $id) { id status stops { id seq plannedAt expectedAt } }
-  }
-`;
-const LOADS = gql`
-  query TripLoads($id: ID!) {
-    trip(id: $id) {
-      id delayMinutes
-      stops { id seq isHub station { id code } }
-      legs { id seq used { weightG volumeCm3 chilledG } }
-    }
-  }
-`;
+// The same two queries, with or without the stops' and legs' ids: without them a stop is no
+// entity of its own, so the second answer replaces the trip's stops and the first query's
+// fields are lost (the control that shows what the ids are for).
+function tripQueries(ids) {
+  const id = ids ? "id" : "";
+  return {
+    times: gql`
+      query TripTimes${ids ? "" : "NoIds"}($id: ID!) {
+        trip(id: $id) { id status stops { ${id} seq plannedAt expectedAt } }
+      }
+    `,
+    loads: gql`
+      query TripLoads${ids ? "" : "NoIds"}($id: ID!) {
+        trip(id: $id) {
+          id delayMinutes
+          stops { ${id} seq isHub station { id code } }
+          legs { ${id} seq used { weightG volumeCm3 chilledG } }
+        }
+      }
+    `,
+  };
+}
 
-async function sameTrip() {
+async function sameTrip(ids) {
+  const logged = warnings.length;
   const apollo = client(new InMemoryCache());
   const variables = { id: tripId };
+  const { times: TIMES, loads: LOADS } = tripQueries(ids);
   const times = (await apollo.query({ query: TIMES, variables })).data;
   const loads = (await apollo.query({ query: LOADS, variables })).data;
   return {
@@ -43,6 +53,7 @@ async function sameTrip() {
     timesFromCache: apollo.readQuery({ query: TIMES, variables }),
     loadsFromCache: apollo.readQuery({ query: LOADS, variables }),
     cacheKeys: Object.keys(apollo.extract()).sort(),
+    warnings: warnings.slice(logged),
   };
 }
 
@@ -89,7 +100,8 @@ async function pageThrough(direction) {
 }
 
 const report = {
-  sameTrip: await sameTrip(),
+  sameTrip: await sameTrip(true),
+  sameTripWithoutIds: await sameTrip(false),
   forward: await pageThrough("forward"),
   backward: await pageThrough("backward"),
 };
