@@ -17,7 +17,7 @@ from cungoods.api.errors import UserError
 from cungoods.api.extensions.cost import query_cost
 from cungoods.api.extensions.throttle import MutationRateLimit, payload_with_errors
 from cungoods.api.ids import to_global_id
-from cungoods.api.scalars import PAGE_SIZE
+from cungoods.api.scalars import PAGE_SIZE_KEY
 from cungoods.api.schema import build_schema
 from cungoods.app import create_app
 from cungoods.config import Settings
@@ -147,7 +147,7 @@ def test_every_connection_takes_first_with_a_bounded_default(settings: Settings)
                 # field's own page size is in its metadata, for the resolver and the cost.
                 assert first.default_value is None, f"{type_.name}.{name}"
                 definition = field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
-                page_size = definition.metadata.get(PAGE_SIZE)
+                page_size = definition.metadata.get(PAGE_SIZE_KEY)
                 assert isinstance(page_size, int), f"{type_.name}.{name}: use connection_field"
                 assert 0 < page_size <= settings.max_page_size, f"{type_.name}.{name}"
     assert "Query.stations" in connections

@@ -196,7 +196,8 @@ BeforeArg = Annotated[
         description="Return items before this cursor (the `startCursor` of the next page)."
     ),
 ]
-PAGE_SIZE = "cungoods_page_size"  # the field metadata key of a connection's default page size
+PAGE_SIZE_KEY = "cungoods_page_size"  # the field metadata key of a connection's default page size
+DEFAULT_PAGE_SIZE = 20  # a connection's page without `first` or `last`, unless it says otherwise
 
 
 def connection_field(*, description: str, page_size: int) -> Any:
@@ -205,7 +206,7 @@ def connection_field(*, description: str, page_size: int) -> Any:
     return strawberry.field(
         description=f"{description} Pages of {page_size} unless `first` or `last` asks for "
         "another size.",
-        metadata={PAGE_SIZE: page_size},
+        metadata={PAGE_SIZE_KEY: page_size},
     )
 
 

@@ -20,6 +20,8 @@ from cungoods.api.scalars import (
 )
 from cungoods.services import catalog
 
+PRODUCTS_PAGE_SIZE = 50  # a catalog page: more than a village shop's shelf, less than the catalog
+
 
 @strawberry.type
 class CatalogQuery:
@@ -32,7 +34,9 @@ class CatalogQuery:
         window = await catalog.sale_window(service_date=service_date)
         return None if window is None else SaleWindow.of(window)
 
-    @connection_field(description="The hub's catalog, filtered by category or text.", page_size=50)
+    @connection_field(
+        description="The hub's catalog, filtered by category or text.", page_size=PRODUCTS_PAGE_SIZE
+    )
     async def products(
         self,
         info: Info,
@@ -44,7 +48,9 @@ class CatalogQuery:
         search: str | None = None,
     ) -> Connection[Product]:
         page = await catalog.products(
-            page_args=page_args(first=first, after=after, last=last, before=before, page_size=50),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=PRODUCTS_PAGE_SIZE
+            ),
             category=category,
             search=search,
             max_size=info.context.max_page_size,

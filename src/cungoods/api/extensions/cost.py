@@ -54,7 +54,7 @@ from graphql.language import BREAK
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from cungoods.api.scalars import PAGE_SIZE
+from cungoods.api.scalars import PAGE_SIZE_KEY
 from cungoods.services.search import MAX_TERMS
 
 # How many items the plain (unpaginated) lists we know about hold at most, about: a county runs a
@@ -211,7 +211,7 @@ class _Estimator:
                 break
         if value is None:
             strawberry_field = definition.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            value = getattr(strawberry_field, "metadata", {}).get(PAGE_SIZE)
+            value = getattr(strawberry_field, "metadata", {}).get(PAGE_SIZE_KEY)
         if not isinstance(value, int) or isinstance(value, bool):
             value = self.max_page_size  # malformed, or no page size known: the largest page
         # Past the maximum page size the resolver refuses `first` and `last` itself.

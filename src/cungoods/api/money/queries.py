@@ -10,6 +10,7 @@ import strawberry
 from cungoods.api.context import Info
 from cungoods.api.money.types import LedgerEntry, Statement
 from cungoods.api.scalars import (
+    DEFAULT_PAGE_SIZE,
     AfterArg,
     BeforeArg,
     Connection,
@@ -32,7 +33,7 @@ class MoneyQuery:
     @connection_field(
         description="The viewer's ledger entries on all their accounts (wallet, commission, "
         "cash, payable), newest first; null with an error when signed out.",
-        page_size=20,
+        page_size=DEFAULT_PAGE_SIZE,
     )
     async def my_ledger(
         self,
@@ -44,7 +45,9 @@ class MoneyQuery:
     ) -> Connection[LedgerEntry] | None:
         page = await wallet.my_ledger(
             viewer=info.context.viewer,
-            page_args=page_args(first=first, after=after, last=last, before=before, page_size=20),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=DEFAULT_PAGE_SIZE
+            ),
             max_size=info.context.max_page_size,
         )
         return connection_of(page, LedgerEntry.of)

@@ -10,6 +10,7 @@ from cungoods.api.context import Info
 from cungoods.api.ids import pk_of
 from cungoods.api.network.types import Route, Station, Trip, trip_by_id
 from cungoods.api.scalars import (
+    DEFAULT_PAGE_SIZE,
     AfterArg,
     BeforeArg,
     Connection,
@@ -28,7 +29,9 @@ class NetworkQuery:
     async def routes(self) -> list[Route]:
         return [Route.of(route) for route in await network.routes()]
 
-    @connection_field(description="Village stations, filtered by township or text.", page_size=20)
+    @connection_field(
+        description="Village stations, filtered by township or text.", page_size=DEFAULT_PAGE_SIZE
+    )
     async def stations(
         self,
         info: Info,
@@ -40,7 +43,9 @@ class NetworkQuery:
         search: str | None = None,
     ) -> Connection[Station]:
         page = await network.stations(
-            page_args=page_args(first=first, after=after, last=last, before=before, page_size=20),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=DEFAULT_PAGE_SIZE
+            ),
             township=township,
             search=search,
             max_size=info.context.max_page_size,

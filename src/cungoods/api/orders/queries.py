@@ -11,6 +11,7 @@ from cungoods.api.context import Info
 from cungoods.api.ids import pk_of
 from cungoods.api.orders.types import DayCapacity, Order
 from cungoods.api.scalars import (
+    DEFAULT_PAGE_SIZE,
     AfterArg,
     BeforeArg,
     Connection,
@@ -27,7 +28,7 @@ from cungoods.services import orders
 class OrderQuery:
     @connection_field(
         description="The viewer's orders, newest first; null with an error when signed out.",
-        page_size=20,
+        page_size=DEFAULT_PAGE_SIZE,
     )
     async def my_orders(
         self,
@@ -39,7 +40,9 @@ class OrderQuery:
     ) -> Connection[Order] | None:
         page = await orders.my_orders(
             viewer=info.context.viewer,
-            page_args=page_args(first=first, after=after, last=last, before=before, page_size=20),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=DEFAULT_PAGE_SIZE
+            ),
             max_size=info.context.max_page_size,
         )
         return connection_of(page, lambda order: Order.of(order, info))

@@ -8,6 +8,7 @@ from cungoods.api.context import Info
 from cungoods.api.produce.inputs import ProduceListingFilter, listing_criteria
 from cungoods.api.produce.types import ProduceListing, ProducePurchase, ProduceRequest
 from cungoods.api.scalars import (
+    DEFAULT_PAGE_SIZE,
     AfterArg,
     BeforeArg,
     Connection,
@@ -25,7 +26,7 @@ class ProduceQuery:
     @connection_field(
         description="Farmers' produce for sale, filtered by category, township, station, ready "
         "date and text.",
-        page_size=20,
+        page_size=DEFAULT_PAGE_SIZE,
     )
     async def produce_listings(
         self,
@@ -38,12 +39,16 @@ class ProduceQuery:
     ) -> Connection[ProduceListing]:
         page = await listings.produce_listings(
             criteria=listing_criteria(filter),
-            page_args=page_args(first=first, after=after, last=last, before=before, page_size=20),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=DEFAULT_PAGE_SIZE
+            ),
             max_size=info.context.max_page_size,
         )
         return connection_of(page, ProduceListing.of)
 
-    @connection_field(description="Purchase requests (求购) farmers may quote on.", page_size=20)
+    @connection_field(
+        description="Purchase requests (求购) farmers may quote on.", page_size=DEFAULT_PAGE_SIZE
+    )
     async def produce_requests(
         self,
         info: Info,
@@ -55,7 +60,9 @@ class ProduceQuery:
     ) -> Connection[ProduceRequest]:
         page = await requests.produce_requests(
             open_only=open_only,
-            page_args=page_args(first=first, after=after, last=last, before=before, page_size=20),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=DEFAULT_PAGE_SIZE
+            ),
             max_size=info.context.max_page_size,
         )
         return connection_of(page, ProduceRequest.of)
@@ -63,7 +70,7 @@ class ProduceQuery:
     @connection_field(
         description="The viewer's produce purchases: as a buyer, and of their listings as a "
         "farmer; null with an error when signed out.",
-        page_size=20,
+        page_size=DEFAULT_PAGE_SIZE,
     )
     async def my_purchases(
         self,
@@ -75,7 +82,9 @@ class ProduceQuery:
     ) -> Connection[ProducePurchase] | None:
         page = await purchases.my_purchases(
             viewer=info.context.viewer,
-            page_args=page_args(first=first, after=after, last=last, before=before, page_size=20),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=DEFAULT_PAGE_SIZE
+            ),
             max_size=info.context.max_page_size,
         )
         return connection_of(page, lambda purchase: ProducePurchase.of(purchase, info))
