@@ -14,7 +14,7 @@ from builders_orders import SERVICE_DATE, make_shop, place, set_clock, viewer
 from builders_produce import make_listing
 from cungoods.api.ids import pk_of, to_cursor, to_global_id
 from cungoods.events import outbox
-from cungoods.models import Order, User, Vehicle
+from cungoods.models import Event, Order, User, Vehicle
 from cungoods.models.enums import Role
 from cungoods.services import claims, clock, orders, purchases, requests, trips
 from cungoods.services.money import commission, settlement
@@ -38,6 +38,8 @@ async def build_world() -> World:
         plate="浙H·SPARE1", capacity_g=2_000_000, capacity_cm3=8_000_000, chilled_capacity_g=0
     )
     order = await place(shop, station=1, lines={"RICE": 1})
+    order_event = await Event.filter(order_id=order.id).order_by("id").first()
+    assert order_event is not None
     farmer = await make_user(Role.FARMER, name="柴建新", station=here)
     listing = await make_listing(farmer, here, ready_from=SERVICE_DATE)
     purchase = await purchases.buy_produce(
@@ -113,6 +115,7 @@ async def build_world() -> World:
         "buyerUser": to_global_id("User", shop.buyer.id),
         "leaderHerePk": str(users["leader here"].id),
         "dispatcherPk": str(shop.dispatcher.id),
+        "orderEvent": to_global_id("DeliveryEvent", order_event.id),
     }
     return World(ids=ids, tokens=tokens)
 

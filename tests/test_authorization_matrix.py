@@ -205,6 +205,11 @@ OPS: dict[str, Op] = {
         _q("{ ... on User { name } }", "node(id: $id)", "($id: ID!)"),
         lambda w: {"id": w.ids["buyerUser"]},
     ),
+    "node.DeliveryEvent": Op(
+        "query",
+        _q("{ ... on DeliveryEvent { kind } }", "node(id: $id)", "($id: ID!)"),
+        lambda w: {"id": w.ids["orderEvent"]},
+    ),
     "ManifestOrder.pickupCode": Op(
         "query",
         "query($t: ID!, $s: ID!) { stationManifest(tripId: $t, stationId: $s) "

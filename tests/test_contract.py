@@ -37,7 +37,14 @@ QUERIES = {
     "viewer": {},
     "node": {"id": "ID!"},
     "routes": {},
-    "stations": {"first": "Int", "after": "String", "township": "String", "search": "String"},
+    "stations": {
+        "first": "Int",
+        "after": "String",
+        "last": "Int",
+        "before": "String",
+        "township": "String",
+        "search": "String",
+    },
     "trips": {"date": "Date!", "routeCode": "String"},
     "trip": {"id": "ID!"},
 }

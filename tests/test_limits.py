@@ -10,12 +10,14 @@ from typing import Any
 import httpx
 import pytest
 from graphql import get_named_type, parse
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from builders import PASSWORD, gql, make_user, token_for
 from cungoods.api.errors import UserError
 from cungoods.api.extensions.cost import query_cost
 from cungoods.api.extensions.throttle import MutationRateLimit, payload_with_errors
 from cungoods.api.ids import to_global_id
+from cungoods.api.scalars import PAGE_SIZE_KEY
 from cungoods.api.schema import build_schema
 from cungoods.app import create_app
 from cungoods.config import Settings
@@ -114,8 +116,13 @@ def test_the_cost_model_on_fragments_plain_lists_and_default_pages(settings: Set
             schema, parse(query), variables=variables, operation_name=None, max_page_size=100
         )
 
-    # `first` left out: the field's default page (stations: 20).
+    # `first` left out: the field's default page (stations: 20, products: 50).
     assert cost("{ stations { nodes { code } } }") == 1 + 20
+    assert cost("{ products { nodes { name } } }") == 1 + 50
+    # Paging backward counts `last` as forward counts `first`, from a literal or a variable.
+    assert cost("{ stations(last: 7) { nodes { code } } }") == 1 + 7
+    assert cost("query($n: Int) { stations(last: $n) { nodes { code } } }", n=4) == 1 + 4
+    assert cost("query($n: Int) { stations(first: $n, last: 3) { nodes { code } } }") == 1 + 3
     # A fragment counts where it is spread, and pageInfo is not multiplied.
     assert cost(
         "query { stations(first: 3) { pageInfo { hasNextPage } edges { ...E } } }"
@@ -136,9 +143,13 @@ def test_every_connection_takes_first_with_a_bounded_default(settings: Settings)
                 connections.append(f"{type_.name}.{name}")
                 first = field.args.get("first")
                 assert first is not None, f"{type_.name}.{name} has no `first`"
-                assert first.default_value is None or (
-                    0 < first.default_value <= settings.max_page_size
-                ), f"{type_.name}.{name}"
+                # No default in the SDL (`last` alone must not meet a default `first`): the
+                # field's own page size is in its metadata, for the resolver and the cost.
+                assert first.default_value is None, f"{type_.name}.{name}"
+                definition = field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+                page_size = definition.metadata.get(PAGE_SIZE_KEY)
+                assert isinstance(page_size, int), f"{type_.name}.{name}: use connection_field"
+                assert 0 < page_size <= settings.max_page_size, f"{type_.name}.{name}"
     assert "Query.stations" in connections
 
 

@@ -37,7 +37,10 @@ for _value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-d
     _value.description = ERROR_CODE_DESCRIPTIONS.get(ErrorCode(_value.value), _value.description)
 
 
-@strawberry.type(description="An expected failure: a machine code, a message, the input field.")
+@strawberry.type(
+    description="An expected failure: a machine code, a message, the input field. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class UserError:
     code: ErrorCode = strawberry.field(description="What went wrong, for programs.")
     message: str = strawberry.field(description="What went wrong, for people.")

@@ -6,18 +6,18 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, NewType, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, NewType, TypeVar
 
 import strawberry
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition, wrap_parser
 from strawberry.types.scalar import ScalarDefinition
 
-from cungoods.api.ids import to_cursor
+from cungoods.api.ids import from_cursor, to_cursor
 from cungoods.models.enums import Temperature as DomainTemperature
 from cungoods.services import clock
 from cungoods.services.capacity import Load as DomainLoad
-from cungoods.services.pagination import Page
+from cungoods.services.pagination import Page, PageArgs
 
 
 def _show_local(value: dt.datetime) -> str:
@@ -111,7 +111,11 @@ Temperature = DomainTemperature
 strawberry.enum(Temperature, name="Temperature", description="How goods must be kept on the bus.")
 
 
-@strawberry.type(description="A load: weight in grams, volume in cm³, and chilled weight in grams.")
+@strawberry.type(
+    description="A load: weight in grams, volume in cm³, and chilled weight in grams. A value "
+    "type: it has no id, so a client cache keeps it inside the object that holds it, and a "
+    "newer answer replaces it whole (ask for the same fields of it everywhere)."
+)
 class Load:
     weight_g: int = strawberry.field(description="Weight in grams.")
     volume_cm3: int = strawberry.field(description="Volume in cm³.")
@@ -122,10 +126,24 @@ class Load:
         return cls(weight_g=load.weight_g, volume_cm3=load.volume_cm3, chilled_g=load.chilled_g)
 
 
-@strawberry.type(description="Relay page information.")
+@strawberry.type(
+    description="Where a page of a connection sits in the whole list (Relay cursor connections). "
+    "A value type: it has no id, so a client cache keeps it as part of its connection."
+)
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="Whether more items follow.")
-    end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
+    has_next_page: bool = strawberry.field(
+        description="Whether items follow this page: pass `endCursor` as `after` to read them."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Whether items come before this page: pass `startCursor` as `before` (with "
+        "`last`) to read them."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the page's first item (null for an empty page)."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last item (null for an empty page)."
+    )
 
 
 T = TypeVar("T")
@@ -135,15 +153,74 @@ M = TypeVar("M")
 @strawberry.type(description="An item of a connection and its cursor.")
 class Edge(Generic[T]):
     node: T = strawberry.field(description="The item.")
-    cursor: str = strawberry.field(description="Its cursor.")
+    cursor: str = strawberry.field(
+        description="Its cursor: pass it as `after` (or `before`) to read from here on (or up "
+        "to here)."
+    )
 
 
 @strawberry.type(description="A page of a list that can grow (Relay connection).")
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items with their cursors.")
     nodes: list[T] = strawberry.field(description="The items.")
-    page_info: PageInfo = strawberry.field(description="Where this page ends.")
+    page_info: PageInfo = strawberry.field(description="Where this page starts and ends.")
     total_count: int = strawberry.field(description="How many items there are in all.")
+
+
+# The Relay connection arguments every connection field takes. Its page size without `first` or
+# `last` is the field's own (connection_field), which the cost estimate reads as well.
+FirstArg = Annotated[
+    int | None,
+    strawberry.argument(
+        description="How many items to return from the start of the list, or after `after` "
+        "(0 to CUNGOODS_MAX_PAGE_SIZE, 100). Not together with `last`; without either, the "
+        "field's own page size."
+    ),
+]
+AfterArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Return items after this cursor (the `endCursor` of the previous page)."
+    ),
+]
+LastArg = Annotated[
+    int | None,
+    strawberry.argument(
+        description="How many items to return from the end of the list, or before `before` "
+        "(0 to CUNGOODS_MAX_PAGE_SIZE, 100). Not together with `first`."
+    ),
+]
+BeforeArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Return items before this cursor (the `startCursor` of the next page)."
+    ),
+]
+PAGE_SIZE_KEY = "cungoods_page_size"  # the field metadata key of a connection's default page size
+DEFAULT_PAGE_SIZE = 20  # a connection's page without `first` or `last`, unless it says otherwise
+
+
+def connection_field(*, description: str, page_size: int) -> Any:
+    """A connection field: its description says its default page size, and its metadata holds
+    it for the cost estimate (api/extensions/cost.py)."""
+    return strawberry.field(
+        description=f"{description} Pages of {page_size} unless `first` or `last` asks for "
+        "another size.",
+        metadata={PAGE_SIZE_KEY: page_size},
+    )
+
+
+def page_args(
+    *, first: int | None, after: str | None, last: int | None, before: str | None, page_size: int
+) -> PageArgs:
+    """The slice a connection's arguments ask for (cursors decoded; bad ones INVALID_INPUT)."""
+    return PageArgs(
+        first=first,
+        after_id=from_cursor(after, "after"),
+        last=last,
+        before_id=from_cursor(before, "before"),
+        default=page_size,
+    )
 
 
 def connection_of(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
@@ -156,7 +233,10 @@ def connection_of(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]
         edges=edges,
         nodes=nodes,
         page_info=PageInfo(
-            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
         ),
         total_count=page.total,
     )

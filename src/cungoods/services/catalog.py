@@ -19,7 +19,7 @@ from cungoods.models import Product, SaleItem, SaleWindow
 from cungoods.services import clock
 from cungoods.services.auth import Viewer, require_dispatcher
 from cungoods.services.errors import DomainError, DomainErrors, ErrorCode, invalid
-from cungoods.services.pagination import Page, page
+from cungoods.services.pagination import Page, PageArgs, page
 from cungoods.services.search import exact_filter, search_text
 
 DEFAULT_CUTOFF = "21:00"
@@ -60,8 +60,7 @@ def is_open(window: SaleWindow, now: dt.datetime) -> bool:
 
 async def products(
     *,
-    first: int,
-    after_id: int | None,
+    page_args: PageArgs,
     category: str | None,
     search: str | None,
     max_size: int,
@@ -73,7 +72,7 @@ async def products(
     text = search_text(search, ["search"])
     if text:
         query = query.filter(Q(name__icontains=text) | Q(sku__iexact=text))
-    return await page(query, first=first, after_id=after_id, max_size=max_size)
+    return await page(query, window=page_args, max_size=max_size)
 
 
 async def open_sale_windows(*, now: dt.datetime | None = None) -> list[SaleWindow]:

@@ -40,7 +40,7 @@ from cungoods.services.errors import (
 from cungoods.services.money import refunds
 from cungoods.services.orders.cutoff import local_time
 from cungoods.services.orders.shortfall import yuan
-from cungoods.services.pagination import Page, page
+from cungoods.services.pagination import Page, PageArgs, page
 
 CLAIM_FILED = "CLAIM_FILED"
 CLAIM_RESOLVED = "CLAIM_RESOLVED"
@@ -309,25 +309,17 @@ async def claims(
     *,
     viewer: Viewer | None,
     status: ClaimStatus | None,
-    first: int,
-    after_id: int | None,
+    page_args: PageArgs,
     max_size: int,
 ) -> Page[Claim]:
     """Claims, oldest first (the dispatchers' queue), optionally of one status (DISPATCHER)."""
     require_dispatcher(viewer)
     query = Claim.all() if status is None else Claim.filter(status=status)
-    return await page(query, first=first, after_id=after_id, max_size=max_size)
+    return await page(query, window=page_args, max_size=max_size)
 
 
-async def my_claims(
-    *, viewer: Viewer | None, first: int, after_id: int | None, max_size: int
-) -> Page[Claim]:
+async def my_claims(*, viewer: Viewer | None, page_args: PageArgs, max_size: int) -> Page[Claim]:
     """The claims on the viewer's own orders (theirs and the arrival checks'), newest first."""
     signed_in = require_viewer(viewer)
-    if not 0 <= first <= max_size:
-        raise invalid(f"first is 0 to {max_size}", "first")
     query = Claim.filter(buyer_id=signed_in.id)
-    total = await query.count()
-    window = query.filter(id__lt=after_id) if after_id is not None else query
-    rows = await window.order_by("-id").limit(first + 1)
-    return Page(items=rows[:first], has_next=len(rows) > first, total=total)
+    return await page(query, window=page_args, max_size=max_size, newest_first=True)

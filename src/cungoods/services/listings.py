@@ -22,7 +22,7 @@ from cungoods.services.errors import (
     not_allowed,
     not_found,
 )
-from cungoods.services.pagination import Page, page
+from cungoods.services.pagination import Page, PageArgs, page
 from cungoods.services.search import exact_filter, search_terms
 
 MAX_READY_WINDOW_DAYS = 90
@@ -308,7 +308,7 @@ async def _fts_candidates(terms: list[str]) -> list[int] | None:
 
 
 async def produce_listings(
-    *, criteria: ListingFilter, first: int, after_id: int | None, max_size: int
+    *, criteria: ListingFilter, page_args: PageArgs, max_size: int
 ) -> Page[ProduceListing]:
     """The marketplace. Text search matches every term anywhere in the title, variety,
     description or category: a substring match (icontains), which works for Chinese text on
@@ -345,4 +345,4 @@ async def produce_listings(
             | Q(description__icontains=term)
             | Q(category__icontains=term)
         )
-    return await page(query, first=first, after_id=after_id, max_size=max_size)
+    return await page(query, window=page_args, max_size=max_size)

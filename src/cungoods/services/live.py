@@ -6,10 +6,18 @@ A subscription asks here for its topic once, when it starts; the broker then str
 from __future__ import annotations
 
 from cungoods.events.outbox import topics_of
-from cungoods.models import Order, ProduceListing, ProducePurchase, Station, Trip
+from cungoods.models import (
+    Event,
+    EventTopic,
+    Order,
+    ProduceListing,
+    ProducePurchase,
+    Station,
+    Trip,
+)
 from cungoods.services import orders, purchases
 from cungoods.services.auth import Viewer, require_viewer
-from cungoods.services.errors import not_allowed, not_found
+from cungoods.services.errors import DomainError, not_allowed, not_found
 
 
 async def trip_topic(*, viewer: Viewer | None, trip_id: int) -> str:
@@ -66,3 +74,51 @@ def own_topic(*, viewer: Viewer | None) -> str:
     """The viewer's own orders and purchases (as buyer or as farmer)."""
     signed_in = require_viewer(viewer)
     return topics_of(user_ids=(signed_in.id,))[0]
+
+
+async def visible_event(*, viewer: Viewer | None, event_id: int) -> tuple[Event, str] | None:
+    """An event and the first of its topics the viewer may follow (their own stream first,
+    then the order's or purchase's, the station's, the trip's), or None when they may follow
+    none of them: `node(id)` on a DeliveryEvent shows what a subscription would have."""
+    if viewer is None:
+        return None
+    event = await Event.get_or_none(id=event_id)
+    if event is None:
+        return None
+    topics = {row.topic for row in await EventTopic.filter(event_id=event_id).only("topic")}
+    for topic in sorted(topics, key=_preference):
+        if await _may_follow(viewer, topic):
+            return event, topic
+    return None
+
+
+_PREFERENCE = ("user", "order", "purchase", "station", "trip")
+
+
+def _preference(topic: str) -> int:
+    name = topic.partition(":")[0]
+    return _PREFERENCE.index(name) if name in _PREFERENCE else len(_PREFERENCE)
+
+
+async def _may_follow(viewer: Viewer, topic: str) -> bool:
+    """Whether the viewer may follow `topic`, by the same rule its subscription asks."""
+    name, _, raw_id = topic.partition(":")
+    if not raw_id.isdigit():
+        return False
+    pk = int(raw_id)
+    try:
+        if name == "user":
+            return own_topic(viewer=viewer) == topic
+        if name == "order":
+            await order_topic(viewer=viewer, order_id=pk)
+        elif name == "purchase":
+            await purchase_topic(viewer=viewer, purchase_id=pk)
+        elif name == "station":
+            await station_topic(viewer=viewer, station_id=pk)
+        elif name == "trip":
+            await trip_topic(viewer=viewer, trip_id=pk)
+        else:
+            return False
+    except DomainError:
+        return False
+    return True

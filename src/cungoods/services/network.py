@@ -9,7 +9,7 @@ from tortoise.expressions import Q
 
 from cungoods.models import Route, Station, Trip
 from cungoods.services.errors import DomainError, ErrorCode
-from cungoods.services.pagination import Page, page
+from cungoods.services.pagination import Page, PageArgs, page
 from cungoods.services.search import exact_filter, search_text
 
 
@@ -23,7 +23,7 @@ async def routes() -> list[Route]:
 
 
 async def stations(
-    *, first: int, after_id: int | None, township: str | None, search: str | None, max_size: int
+    *, page_args: PageArgs, township: str | None, search: str | None, max_size: int
 ) -> Page[Station]:
     query = Station.all()
     township = exact_filter(township, _longest(Station, "township"), ["township"])
@@ -37,7 +37,7 @@ async def stations(
             | Q(township__icontains=text)
             | Q(code__iexact=text)
         )
-    return await page(query, first=first, after_id=after_id, max_size=max_size)
+    return await page(query, window=page_args, max_size=max_size)
 
 
 async def trips(*, service_date: dt.date, route_code: str | None) -> list[Trip]:

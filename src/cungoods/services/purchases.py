@@ -51,7 +51,7 @@ from cungoods.services.errors import DomainError, ErrorCode, invalid, not_allowe
 from cungoods.services.idempotency import run_once
 from cungoods.services.listings import MAX_QUANTITY, MAX_TOTAL_FEN
 from cungoods.services.money import fees, ledger, payments, refunds
-from cungoods.services.pagination import Page, page
+from cungoods.services.pagination import Page, PageArgs, page
 
 CODE_DIGITS = 6
 
@@ -74,13 +74,13 @@ def may_see_collect_code(viewer: Viewer | None, *, buyer_id: int) -> bool:
 
 
 async def my_purchases(
-    *, viewer: Viewer | None, first: int, after_id: int | None, max_size: int
+    *, viewer: Viewer | None, page_args: PageArgs, max_size: int
 ) -> Page[ProducePurchase]:
     """A buyer's purchases, and the purchases of a farmer's listings (both, for someone who is
     both)."""
     signed_in = require_viewer(viewer)
     query = ProducePurchase.filter(Q(buyer_id=signed_in.id) | Q(listing__farmer_id=signed_in.id))
-    return await page(query, first=first, after_id=after_id, max_size=max_size)
+    return await page(query, window=page_args, max_size=max_size)
 
 
 # --- buying ----------------------------------------------------------------------------------

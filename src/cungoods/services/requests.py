@@ -29,7 +29,7 @@ from cungoods.services.errors import (
 )
 from cungoods.services.idempotency import run_once
 from cungoods.services.listings import MAX_PRICE_FEN, MAX_QUANTITY, ListingFields, new_listing
-from cungoods.services.pagination import Page, page
+from cungoods.services.pagination import Page, PageArgs, page
 from cungoods.services.purchases import check_on_sale, check_total, place_purchase
 
 DEFAULT_UNIT = "斤"
@@ -101,13 +101,13 @@ async def post_produce_request(
 
 
 async def produce_requests(
-    *, open_only: bool, first: int, after_id: int | None, max_size: int
+    *, open_only: bool, page_args: PageArgs, max_size: int
 ) -> Page[ProduceRequest]:
     """Requests farmers may quote on; `open_only` leaves out met, closed and expired ones."""
     query = ProduceRequest.all()
     if open_only:
         query = query.filter(status=RequestStatus.OPEN, needed_by__gte=clock.today())
-    return await page(query, first=first, after_id=after_id, max_size=max_size)
+    return await page(query, window=page_args, max_size=max_size)
 
 
 def _check_open(request: ProduceRequest) -> None:

@@ -35,7 +35,7 @@ from cungoods.services import capacity, clock
 from cungoods.services.auth import Viewer, require_dispatcher
 from cungoods.services.capacity import NoCapacity, Way
 from cungoods.services.money import refunds
-from cungoods.services.pagination import Page, page
+from cungoods.services.pagination import Page, PageArgs, page
 
 DEFAULT_GRACE = dt.timedelta(days=2)
 BATCH = 200
@@ -196,12 +196,12 @@ async def flag_overdue_produce(*, now: dt.datetime, grace: dt.timedelta = DEFAUL
 
 
 async def overdue_produce(
-    *, viewer: Viewer | None, first: int, after_id: int | None, max_size: int
+    *, viewer: Viewer | None, page_args: PageArgs, max_size: int
 ) -> Page[ProducePurchase]:
     """Produce waiting at the hub past the grace period (DISPATCHER): call its buyer."""
     require_dispatcher(viewer)
     query = ProducePurchase.filter(status=PurchaseStatus.AT_HUB, overdue_at__not_isnull=True)
-    return await page(query, first=first, after_id=after_id, max_size=max_size)
+    return await page(query, window=page_args, max_size=max_size)
 
 
 async def limbo(*, now: dt.datetime, grace: dt.timedelta = DEFAULT_GRACE) -> dict[str, int]:

@@ -8,9 +8,19 @@ import strawberry
 
 from cungoods.api.catalog.types import Product, SaleWindow
 from cungoods.api.context import Info
-from cungoods.api.ids import from_cursor
-from cungoods.api.scalars import Connection, connection_of
+from cungoods.api.scalars import (
+    AfterArg,
+    BeforeArg,
+    Connection,
+    FirstArg,
+    LastArg,
+    connection_field,
+    connection_of,
+    page_args,
+)
 from cungoods.services import catalog
+
+PRODUCTS_PAGE_SIZE = 50  # a catalog page: more than a village shop's shelf, less than the catalog
 
 
 @strawberry.type
@@ -24,18 +34,23 @@ class CatalogQuery:
         window = await catalog.sale_window(service_date=service_date)
         return None if window is None else SaleWindow.of(window)
 
-    @strawberry.field(description="The hub's catalog, filtered by category or text.")
+    @connection_field(
+        description="The hub's catalog, filtered by category or text.", page_size=PRODUCTS_PAGE_SIZE
+    )
     async def products(
         self,
         info: Info,
-        first: int = 50,
-        after: str | None = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
         category: str | None = None,
         search: str | None = None,
     ) -> Connection[Product]:
         page = await catalog.products(
-            first=first,
-            after_id=from_cursor(after),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=PRODUCTS_PAGE_SIZE
+            ),
             category=category,
             search=search,
             max_size=info.context.max_page_size,

@@ -8,50 +8,64 @@ import strawberry
 
 from cungoods.api.claims.types import Claim, ClaimStatus
 from cungoods.api.context import Info
-from cungoods.api.ids import from_cursor
-from cungoods.api.scalars import Connection, connection_of
+from cungoods.api.scalars import (
+    DEFAULT_PAGE_SIZE,
+    AfterArg,
+    BeforeArg,
+    Connection,
+    FirstArg,
+    LastArg,
+    connection_field,
+    connection_of,
+    page_args,
+)
 from cungoods.services import claims
 
 
 @strawberry.type
 class ClaimQuery:
-    @strawberry.field(description="Claims, oldest first, optionally of one status (DISPATCHER).")
+    @connection_field(
+        description="Claims, oldest first, optionally of one status (DISPATCHER).",
+        page_size=DEFAULT_PAGE_SIZE,
+    )
     async def claims(
         self,
         info: Info,
         status: Annotated[
             ClaimStatus | None, strawberry.argument(description="Only claims in this status.")
         ] = None,
-        first: Annotated[int, strawberry.argument(description="Page size.")] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The endCursor of the page before.")
-        ] = None,
-    ) -> Connection[Claim]:
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
+    ) -> Connection[Claim] | None:
         page = await claims.claims(
             viewer=info.context.viewer,
             status=status,
-            first=first,
-            after_id=from_cursor(after),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=DEFAULT_PAGE_SIZE
+            ),
             max_size=info.context.max_page_size,
         )
         return connection_of(page, Claim.of)
 
-    @strawberry.field(
-        description="The claims on the viewer's own orders (theirs and the arrival checks'), "
-        "newest first."
+    @connection_field(
+        description="The claims on the viewer's own orders (theirs and the arrival checks'), newest first.",
+        page_size=DEFAULT_PAGE_SIZE,
     )
     async def my_claims(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size.")] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The endCursor of the page before.")
-        ] = None,
-    ) -> Connection[Claim]:
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
+    ) -> Connection[Claim] | None:
         page = await claims.my_claims(
             viewer=info.context.viewer,
-            first=first,
-            after_id=from_cursor(after),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=DEFAULT_PAGE_SIZE
+            ),
             max_size=info.context.max_page_size,
         )
         return connection_of(page, Claim.of)

@@ -25,7 +25,10 @@ from cungoods.api.scalars import Load
 from cungoods.services import dispatch
 
 
-@strawberry.type(description="An order to hand out at the station.")
+@strawberry.type(
+    description="An order to hand out at the station. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class ManifestOrder:
     order_db_id: strawberry.Private[int]
     number: str = strawberry.field(description="The order number.")
@@ -43,7 +46,10 @@ class ManifestOrder:
         return await order_of(info, self.order_db_id)
 
 
-@strawberry.type(description="What to hand out and take in at one stop of a trip.")
+@strawberry.type(
+    description="What to hand out and take in at one stop of a trip. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class StationManifest:
     trip_db_id: strawberry.Private[int]
     station_db_id: strawberry.Private[int]

@@ -20,7 +20,10 @@ from cungoods.api.scalars import Load
 from cungoods.services import dispatch, dispatch_plans
 
 
-@strawberry.type(description="A product to pick for a trip: units in all, from how many orders.")
+@strawberry.type(
+    description="A product to pick for a trip: units in all, from how many orders. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class PickTotal:
     product: Product = strawberry.field(description="The product.")
     quantity: int = strawberry.field(description="Units to pick.")
@@ -30,7 +33,8 @@ class PickTotal:
 
 @strawberry.type(
     description="What the hub picks for a trip: the confirmed orders on it (CONFIRMED or "
-    "LOADED), per product and per station crate."
+    "LOADED), per product and per station crate. "
+    "A value type (no id): client caches keep it inside the object that holds it."
 )
 class PickList:
     trip_db_id: strawberry.Private[int]
@@ -63,7 +67,10 @@ class PickList:
         )
 
 
-@strawberry.type(description="A crate's turn to go on the bus.")
+@strawberry.type(
+    description="A crate's turn to go on the bus. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class LoadingStep:
     step: int = strawberry.field(description="Its turn over the whole bus, from 1.")
     position: int = strawberry.field(description="Its turn within its space, from 1.")
@@ -71,7 +78,10 @@ class LoadingStep:
     crate: Crate = strawberry.field(description="The crate.")
 
 
-@strawberry.type(description="The produce the bus collects at one stop.")
+@strawberry.type(
+    description="The produce the bus collects at one stop. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class StopCollection:
     station_db_id: strawberry.Private[int]
     stop_seq: int = strawberry.field(description="The trip stop.")
@@ -83,7 +93,10 @@ class StopCollection:
         return await station_of(info, self.station_db_id)
 
 
-@strawberry.type(description="A leg of a trip and its load each way.")
+@strawberry.type(
+    description="A leg of a trip and its load each way. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class LegLoad:
     seq: int = strawberry.field(description="From stop seq to seq + 1.")
     capacity: Load = strawberry.field(description="What the vehicle carries on it.")
@@ -111,7 +124,8 @@ class LegLoad:
 @strawberry.type(
     description="How to load a trip: crates in loading order (last stop loaded first; chilled "
     "and frozen in the chilled compartment), produce to collect at each stop, and the load "
-    "profile of every leg."
+    "profile of every leg. "
+    "A value type (no id): client caches keep it inside the object that holds it."
 )
 class LoadingPlan:
     trip_db_id: strawberry.Private[int]

@@ -24,7 +24,7 @@ class DispatchQuery:
         description="Per product the units to pick for a trip, and per station the crates "
         "(DISPATCHER)."
     )
-    async def pick_list(self, info: Info, trip_id: TripArg) -> PickList:
+    async def pick_list(self, info: Info, trip_id: TripArg) -> PickList | None:
         picks = await dispatch.pick_list(
             viewer=info.context.viewer, trip_id=pk_of(trip_id, "Trip", "tripId")
         )
@@ -34,7 +34,7 @@ class DispatchQuery:
         description="A trip's crates in loading order, its produce to collect, and the load of "
         "every leg (DISPATCHER, or the trip's DRIVER)."
     )
-    async def loading_plan(self, info: Info, trip_id: TripArg) -> LoadingPlan:
+    async def loading_plan(self, info: Info, trip_id: TripArg) -> LoadingPlan | None:
         plan = await dispatch.loading_plan(
             viewer=info.context.viewer, trip_id=pk_of(trip_id, "Trip", "tripId")
         )
@@ -52,7 +52,7 @@ class DispatchQuery:
         info: Info,
         trip_id: TripArg,
         station_id: Annotated[strawberry.ID, strawberry.argument(description="The station.")],
-    ) -> StationManifest:
+    ) -> StationManifest | None:
         manifest = await dispatch.station_manifest(
             viewer=info.context.viewer,
             trip_id=pk_of(trip_id, "Trip", "tripId"),
@@ -69,6 +69,6 @@ class DispatchQuery:
         info: Info,
         from_: Annotated[dt.date, strawberry.argument(name="from", description="First date.")],
         to: Annotated[dt.date, strawberry.argument(description="Last date (inclusive).")],
-    ) -> NetworkStats:
+    ) -> NetworkStats | None:
         stats = await dispatch.network_stats(viewer=info.context.viewer, start=from_, end=to)
         return NetworkStats.of(stats)

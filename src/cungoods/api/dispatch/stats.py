@@ -13,7 +13,10 @@ from cungoods.api.scalars import Long
 from cungoods.services import dispatch_stats
 
 
-@strawberry.type(description="What happened over the dates asked for (see networkStats).")
+@strawberry.type(
+    description="What happened over the dates asked for (see networkStats). "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class ActivityFigures:
     orders: int = strawberry.field(description="Orders not cancelled.")
     sales_fen: Long = strawberry.field(
@@ -55,7 +58,10 @@ class ActivityFigures:
         )
 
 
-@strawberry.type(description="One route's figures.")
+@strawberry.type(
+    description="One route's figures. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class RouteStats:
     route_row: strawberry.Private[models.Route]
     trips: int = strawberry.field(description="Trips run or to run (not cancelled).")
@@ -66,7 +72,10 @@ class RouteStats:
         return Route.of(self.route_row)
 
 
-@strawberry.type(description="One station's figures.")
+@strawberry.type(
+    description="One station's figures. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class StationStats:
     station_row: strawberry.Private[models.Station]
     route_db_ids: strawberry.Private[tuple[int, ...]]
@@ -82,7 +91,10 @@ class StationStats:
         return [Route.of(row) for row in rows if row is not None]
 
 
-@strawberry.type(description="The network's figures over a range of service dates.")
+@strawberry.type(
+    description="The network's figures over a range of service dates. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class NetworkStats:
     from_: dt.date = strawberry.field(name="from", description="First service date.")
     to: dt.date = strawberry.field(description="Last service date (inclusive).")

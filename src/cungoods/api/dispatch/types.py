@@ -62,7 +62,10 @@ async def order_of(info: Info, order_id: int) -> Order:
     return Order.of(order, info)
 
 
-@strawberry.type(description="A product and how many units of it, with their load.")
+@strawberry.type(
+    description="A product and how many units of it, with their load. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class PickedLine:
     line: strawberry.Private[dispatch_plans.Line]
     product: Product = strawberry.field(description="The product.")
@@ -88,7 +91,10 @@ class PickedLine:
         )
 
 
-@strawberry.type(description="An order's lines of one temperature class, in one crate.")
+@strawberry.type(
+    description="An order's lines of one temperature class, in one crate. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class CrateOrder:
     order_db_id: strawberry.Private[int]
     number: str = strawberry.field(description="The order number, written on the bag.")
@@ -107,7 +113,8 @@ class CrateOrder:
 
 @strawberry.type(
     description="What goes off the bus at one stop in one temperature class: one crate per "
-    "class per station (the hub may sub-pack it in several boxes)."
+    "class per station (the hub may sub-pack it in several boxes). "
+    "A value type (no id): client caches keep it inside the object that holds it."
 )
 class Crate:
     station_db_id: strawberry.Private[int]
@@ -149,7 +156,10 @@ class Crate:
         )
 
 
-@strawberry.type(description="Produce to take in at a stop, and who hands it over.")
+@strawberry.type(
+    description="Produce to take in at a stop, and who hands it over. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class ManifestProduce:
     purchase_db_id: strawberry.Private[int]
     number: str = strawberry.field(description="The purchase number.")

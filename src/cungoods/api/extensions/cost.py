@@ -3,10 +3,11 @@ anything runs.
 
 The model: every field that returns an object counts 1 each time it would be resolved; scalar
 fields are free. A connection (a field with a `first` argument) multiplies the lists directly
-beneath it (`edges`, `nodes`) by `first`: its literal, its variable, or the field's default,
-capped at the maximum page size. A plain list multiplies by the estimate in LIST_ESTIMATES for
-the lists we know grow with the network (routes, trips, stops, ...), else by 1. Fragments count
-where they are spread; every type-conditioned branch counts (an upper bound).
+beneath it (`edges`, `nodes`) by its page size: `first` or `last` (a literal or a variable), or
+else the field's own page size (api/scalars.connection_field), capped at the maximum page size.
+A plain list multiplies by the estimate in LIST_ESTIMATES for the lists we know grow with the
+network (routes, trips, stops, ...), else by 1. Fragments count where they are spread; every
+type-conditioned branch counts (an upper bound).
 
 For example `stations(first: 100) { edges { node { leader { name } } } }` costs
 1 + 100 × (1 + 1 + 1) = 301, and the same nested in a list of 12 trips costs twelve times that.
@@ -51,7 +52,9 @@ from graphql import (
 )
 from graphql.language import BREAK
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from cungoods.api.scalars import PAGE_SIZE_KEY
 from cungoods.services.search import MAX_TERMS
 
 # How many items the plain (unpaginated) lists we know about hold at most, about: a county runs a
@@ -170,7 +173,7 @@ class _Estimator:
             times = list_size if list_size is not None else estimate
         else:
             times = 1
-        child_size = self.first(node, definition) if "first" in definition.args else None
+        child_size = self.page_size(node, definition) if "first" in definition.args else None
         child = get_named_type(definition.type)
         search = self.search_cost(node, SEARCH_ARGUMENTS.get(f"{parent.name}.{node.name.value}"))
         return times * (
@@ -193,18 +196,25 @@ class _Estimator:
         terms = len(value.replace("\u3000", " ").split())
         return SEARCH_TERM_COST * min(terms, MAX_TERMS)
 
-    def first(self, node: FieldNode, definition: GraphQLField) -> int:
-        argument = next((a for a in node.arguments or () if a.name.value == "first"), None)
-        value: Any
-        if argument is None:
-            value = definition.args["first"].default_value
-        elif isinstance(argument.value, VariableNode):
-            value = self.variables.get(argument.value.name.value)
-        else:
-            value = value_from_ast(argument.value, GraphQLInt)
+    def page_size(self, node: FieldNode, definition: GraphQLField) -> int:
+        """A connection's page: `first`, else `last`, else the field's own page size."""
+        value: Any = None
+        for name in ("first", "last"):
+            argument = next((a for a in node.arguments or () if a.name.value == name), None)
+            if argument is None:
+                continue
+            if isinstance(argument.value, VariableNode):
+                value = self.variables.get(argument.value.name.value)
+            else:
+                value = value_from_ast(argument.value, GraphQLInt)
+            if value is not None:
+                break
+        if value is None:
+            strawberry_field = definition.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            value = getattr(strawberry_field, "metadata", {}).get(PAGE_SIZE_KEY)
         if not isinstance(value, int) or isinstance(value, bool):
-            value = self.max_page_size  # absent or malformed: assume the largest page
-        # Past the maximum page size the resolver refuses `first` itself.
+            value = self.max_page_size  # malformed, or no page size known: the largest page
+        # Past the maximum page size the resolver refuses `first` and `last` itself.
         return max(0, min(value, self.max_page_size))
 
 

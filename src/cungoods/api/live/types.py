@@ -14,18 +14,20 @@ from cungoods.api.context import Info
 from cungoods.api.extensions.fanout import SharedEvent
 from cungoods.api.ids import to_cursor, to_global_id
 from cungoods.api.network.types import Station, Trip, station_by_id, trip_by_id
-from cungoods.api.node import node_of
+from cungoods.api.node import Node, node_of, register_node
 from cungoods.api.orders.types import Order
 from cungoods.api.produce.types import ProducePurchase
 from cungoods.events.broker import EventRecord
+from cungoods.services import live
 
 
 @strawberry.type(
     description="Something that happened on the way: a trip event (TRIP_DEPARTED, TRIP_ARRIVED, "
     "TRIP_LEFT, TRIP_DELAYED, TRIP_COMPLETED, TRIP_CANCELLED) or a status change of an order "
-    "(ORDER_<status>) or a produce purchase (PURCHASE_<status>)."
+    "(ORDER_<status>) or a produce purchase (PURCHASE_<status>). A Node: `node(id)` shows it to "
+    "those who may follow one of its topics."
 )
-class DeliveryEvent(SharedEvent):
+class DeliveryEvent(SharedEvent, Node):
     trip_db_id: strawberry.Private[int | None]
     order_db_id: strawberry.Private[int | None]
     purchase_db_id: strawberry.Private[int | None]
@@ -37,7 +39,8 @@ class DeliveryEvent(SharedEvent):
     kind: str = strawberry.field(description="What happened, e.g. TRIP_ARRIVED, ORDER_AT_STATION.")
     at: dt.datetime = strawberry.field(description="When it was recorded.")
     topic: str = strawberry.field(
-        description="The stream it came on: trip:ID, order:ID, purchase:ID, station:ID or user:ID."
+        description="The stream it came on: trip:ID, order:ID, purchase:ID, station:ID or user:ID "
+        "(through `node`: the viewer's own stream if it is on it, else the first they may follow)."
     )
     stop_seq: int | None = strawberry.field(description="The trip stop it happened at, if any.")
     message: str = strawberry.field(description="What happened, for people.")
@@ -103,3 +106,14 @@ class DeliveryEvent(SharedEvent):
 _delivered: weakref.WeakValueDictionary[tuple[int, str], DeliveryEvent] = (
     weakref.WeakValueDictionary()
 )
+
+
+async def _delivery_event_by_id(info: Info, pk: int) -> DeliveryEvent | None:
+    found = await live.visible_event(viewer=info.context.viewer, event_id=pk)
+    if found is None:
+        return None
+    event, topic = found
+    return DeliveryEvent.of(EventRecord.of(event), topic)
+
+
+register_node("DeliveryEvent", _delivery_event_by_id)

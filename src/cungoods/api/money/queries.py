@@ -8,9 +8,18 @@ from typing import Annotated
 import strawberry
 
 from cungoods.api.context import Info
-from cungoods.api.ids import from_cursor
 from cungoods.api.money.types import LedgerEntry, Statement
-from cungoods.api.scalars import Connection, connection_of
+from cungoods.api.scalars import (
+    DEFAULT_PAGE_SIZE,
+    AfterArg,
+    BeforeArg,
+    Connection,
+    FirstArg,
+    LastArg,
+    connection_field,
+    connection_of,
+    page_args,
+)
 from cungoods.services.money import settlement, wallet
 
 FromArg = Annotated[
@@ -21,35 +30,43 @@ ToArg = Annotated[dt.date, strawberry.argument(description="The last day (inclus
 
 @strawberry.type
 class MoneyQuery:
-    @strawberry.field(
+    @connection_field(
         description="The viewer's ledger entries on all their accounts (wallet, commission, "
-        "cash, payable), newest first."
+        "cash, payable), newest first; null with an error when signed out.",
+        page_size=DEFAULT_PAGE_SIZE,
     )
     async def my_ledger(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size.")] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="The endCursor of the previous page.")
-        ] = None,
-    ) -> Connection[LedgerEntry]:
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
+    ) -> Connection[LedgerEntry] | None:
         page = await wallet.my_ledger(
             viewer=info.context.viewer,
-            first=first,
-            after_id=from_cursor(after),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=DEFAULT_PAGE_SIZE
+            ),
             max_size=info.context.max_page_size,
         )
         return connection_of(page, LedgerEntry.of)
 
-    @strawberry.field(description="The viewer's own statements overlapping a period.")
-    async def my_statements(self, info: Info, from_: FromArg, to: ToArg) -> list[Statement]:
+    @strawberry.field(
+        description="The viewer's own statements overlapping a period; null with an error when "
+        "signed out."
+    )
+    async def my_statements(self, info: Info, from_: FromArg, to: ToArg) -> list[Statement] | None:
         made = await settlement.statements(
             viewer=info.context.viewer, start=from_, end=to, mine=True
         )
         return [Statement.of(statement) for statement in made]
 
-    @strawberry.field(description="Everyone's statements overlapping a period (DISPATCHER).")
-    async def statements(self, info: Info, from_: FromArg, to: ToArg) -> list[Statement]:
+    @strawberry.field(
+        description="Everyone's statements overlapping a period (DISPATCHER; null with an error "
+        "for anyone else)."
+    )
+    async def statements(self, info: Info, from_: FromArg, to: ToArg) -> list[Statement] | None:
         made = await settlement.statements(
             viewer=info.context.viewer, start=from_, end=to, mine=False
         )

@@ -51,7 +51,8 @@ strawberry.enum(
 
 @strawberry.type(
     description="One entry of the ledger on one of the viewer's accounts: what moved, by how "
-    "much, the account's balance right after it, and the order or purchase it concerns."
+    "much, the account's balance right after it, and the order or purchase it concerns. "
+    "A value type (no id): client caches keep it inside the object that holds it."
 )
 class LedgerEntry:
     order_db_id: strawberry.Private[int | None]
@@ -119,7 +120,10 @@ class LedgerEntry:
         )
 
 
-@strawberry.type(description="The leader's commission on a product category.")
+@strawberry.type(
+    description="The leader's commission on a product category. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class CommissionRate:
     category: str = strawberry.field(description="The product category, e.g. 粮油.")
     rate_bp: int = strawberry.field(

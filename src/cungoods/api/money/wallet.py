@@ -8,7 +8,10 @@ import strawberry
 from cungoods.api.scalars import Long
 
 
-@strawberry.type(description="The viewer's prepaid wallet (钱包).")
+@strawberry.type(
+    description="The viewer's prepaid wallet (钱包). "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class Wallet:
     balance_fen: Long = strawberry.field(
         description="What the wallet holds, in fen (64-bit Long; never below 0)."

@@ -7,9 +7,19 @@ import datetime as dt
 import strawberry
 
 from cungoods.api.context import Info
-from cungoods.api.ids import from_cursor, pk_of
+from cungoods.api.ids import pk_of
 from cungoods.api.network.types import Route, Station, Trip, trip_by_id
-from cungoods.api.scalars import Connection, connection_of
+from cungoods.api.scalars import (
+    DEFAULT_PAGE_SIZE,
+    AfterArg,
+    BeforeArg,
+    Connection,
+    FirstArg,
+    LastArg,
+    connection_field,
+    connection_of,
+    page_args,
+)
 from cungoods.services import network
 
 
@@ -19,18 +29,23 @@ class NetworkQuery:
     async def routes(self) -> list[Route]:
         return [Route.of(route) for route in await network.routes()]
 
-    @strawberry.field(description="Village stations, filtered by township or text.")
+    @connection_field(
+        description="Village stations, filtered by township or text.", page_size=DEFAULT_PAGE_SIZE
+    )
     async def stations(
         self,
         info: Info,
-        first: int = 20,
-        after: str | None = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
         township: str | None = None,
         search: str | None = None,
     ) -> Connection[Station]:
         page = await network.stations(
-            first=first,
-            after_id=from_cursor(after),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=DEFAULT_PAGE_SIZE
+            ),
             township=township,
             search=search,
             max_size=info.context.max_page_size,

@@ -112,7 +112,10 @@ async def vehicle_by_id(info: Info, pk: int) -> Vehicle | None:
     return None if vehicle is None else Vehicle.of(vehicle)
 
 
-@strawberry.type(description="A stop of a route.")
+@strawberry.type(
+    description="A stop of a route. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class RouteStop:
     station_db_id: strawberry.Private[int]
     seq: int = strawberry.field(description="Order on the route, from 1.")
@@ -125,7 +128,10 @@ class RouteStop:
         return station
 
 
-@strawberry.type(description="When a route runs.")
+@strawberry.type(
+    description="When a route runs. A value type (no id): a client cache keeps it inside its "
+    "route and a newer answer replaces it whole."
+)
 class Timetable:
     departure_times: list[str] = strawberry.field(description="Hub departures, HH:MM local time.")
     days_of_week: list[int] = strawberry.field(description="ISO weekdays it runs, 1 = Monday.")
@@ -211,8 +217,11 @@ _stop_manifests = _StopManifests()
 provide_stop_manifests = _stop_manifests.provide
 
 
-@strawberry.type(description="A stop of a trip: seq 0 leaves the hub, the last is back at it.")
-class TripStop:
+@strawberry.type(
+    description="A stop of a trip: seq 0 leaves the hub, the last is back at it. A Node, so a "
+    "client cache merges what different queries ask of it."
+)
+class TripStop(Node):
     trip_db_id: strawberry.Private[int]
     station_db_id: strawberry.Private[int | None]
     seq: int = strawberry.field(description="Order on the trip; 0 is the hub departure.")
@@ -243,6 +252,7 @@ class TripStop:
     @classmethod
     def of(cls, stop: models.TripStop) -> TripStop:
         return cls(
+            id=strawberry.ID(to_global_id("TripStop", stop.id)),
             trip_db_id=stop.trip_id,
             station_db_id=stop.station_id,
             seq=stop.seq,
@@ -253,8 +263,11 @@ class TripStop:
         )
 
 
-@strawberry.type(description="The stretch from stop `seq` to stop `seq + 1`, and its load.")
-class Leg:
+@strawberry.type(
+    description="The stretch from stop `seq` to stop `seq + 1`, and its load. A Node, so a "
+    "client cache merges what different queries ask of it."
+)
+class Leg(Node):
     seq: int = strawberry.field(description="From stop seq to seq + 1.")
     capacity: Load = strawberry.field(description="What the vehicle can carry on it.")
     used: Load = strawberry.field(description="Reserved on it, both directions.")
@@ -265,6 +278,7 @@ class Leg:
     def of(cls, leg: models.Leg) -> Leg:
         used, down = leg_used(leg), leg_down(leg)
         return cls(
+            id=strawberry.ID(to_global_id("Leg", leg.id)),
             seq=leg.seq,
             capacity=Load.of(leg_capacity(leg)),
             used=Load.of(used),
@@ -273,7 +287,10 @@ class Leg:
         )
 
 
-@strawberry.type(description="How full a trip runs, as a share (0..1) of weight capacity × legs.")
+@strawberry.type(
+    description="How full a trip runs, as a share (0..1) of weight capacity × legs. A value type "
+    "(no id): a client cache keeps it inside its trip and a newer answer replaces it whole."
+)
 class Utilization:
     down: float = strawberry.field(description="Goods going out.")
     up: float = strawberry.field(description="Produce coming back.")
@@ -362,3 +379,18 @@ register_node("Station", station_by_id)
 register_node("Vehicle", vehicle_by_id)
 register_node("Route", _route_by_id)
 register_node("Trip", trip_by_id)
+
+
+# A trip's stops and legs are public as their trip is (`trip` and `node` on a trip need no sign-in).
+async def _trip_stop_by_id(info: Info, pk: int) -> TripStop | None:
+    stop = await info.context.loaders.by_id(models.TripStop).load(pk)
+    return None if stop is None else TripStop.of(stop)
+
+
+async def _leg_by_id(info: Info, pk: int) -> Leg | None:
+    leg = await info.context.loaders.by_id(models.Leg).load(pk)
+    return None if leg is None else Leg.of(leg)
+
+
+register_node("TripStop", _trip_stop_by_id)
+register_node("Leg", _leg_by_id)

@@ -8,30 +8,50 @@ from typing import Annotated
 import strawberry
 
 from cungoods.api.context import Info
-from cungoods.api.ids import from_cursor, pk_of
+from cungoods.api.ids import pk_of
 from cungoods.api.orders.types import DayCapacity, Order
-from cungoods.api.scalars import Connection, connection_of
+from cungoods.api.scalars import (
+    DEFAULT_PAGE_SIZE,
+    AfterArg,
+    BeforeArg,
+    Connection,
+    FirstArg,
+    LastArg,
+    connection_field,
+    connection_of,
+    page_args,
+)
 from cungoods.services import orders
 
 
 @strawberry.type
 class OrderQuery:
-    @strawberry.field(description="The viewer's orders, newest first.")
+    @connection_field(
+        description="The viewer's orders, newest first; null with an error when signed out.",
+        page_size=DEFAULT_PAGE_SIZE,
+    )
     async def my_orders(
-        self, info: Info, first: int = 20, after: str | None = None
-    ) -> Connection[Order]:
+        self,
+        info: Info,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
+    ) -> Connection[Order] | None:
         page = await orders.my_orders(
             viewer=info.context.viewer,
-            first=first,
-            after_id=from_cursor(after),
+            page_args=page_args(
+                first=first, after=after, last=last, before=before, page_size=DEFAULT_PAGE_SIZE
+            ),
             max_size=info.context.max_page_size,
         )
         return connection_of(page, lambda order: Order.of(order, info))
 
     @strawberry.field(
-        description="An order: its buyer, its station's leader and dispatchers may see it."
+        description="An order: its buyer, its station's leader and dispatchers may see it "
+        "(null with an error for anyone else)."
     )
-    async def order(self, info: Info, id: strawberry.ID) -> Order:
+    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         found = await orders.get_order(viewer=info.context.viewer, order_id=pk_of(id, "Order"))
         return Order.of(found, info)
 

@@ -25,7 +25,10 @@ OrderStatus = DomainOrderStatus
 strawberry.enum(OrderStatus, name="OrderStatus", description="Where a group-buy order is.")
 
 
-@strawberry.type(description="A line of an order: an item and how many.")
+@strawberry.type(
+    description="A line of an order: an item and how many. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class OrderLine:
     sale_item_db_id: strawberry.Private[int]
     quantity: int = strawberry.field(description="Units ordered.")
@@ -50,7 +53,10 @@ class OrderLine:
         return product
 
 
-@strawberry.type(description="A change of an order's status.")
+@strawberry.type(
+    description="A change of an order's status. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class StatusChange:
     status: OrderStatus = strawberry.field(description="The status the order moved to.")
     at: dt.datetime = strawberry.field(description="When.")
@@ -157,7 +163,10 @@ async def _order_node(info: Info, pk: int) -> Order | None:
 register_node("Order", _order_node)
 
 
-@strawberry.type(description="Room left on one service date's bus for a station.")
+@strawberry.type(
+    description="Room left on one service date's bus for a station. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class DayCapacity:
     trip_db_id: strawberry.Private[int | None]
     date: dt.date = strawberry.field(description="The service date.")

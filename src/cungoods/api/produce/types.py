@@ -194,7 +194,10 @@ class ProduceRequest(Node):
         )
 
 
-@strawberry.type(description="A status a purchase moved to, and when.")
+@strawberry.type(
+    description="A status a purchase moved to, and when. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class PurchaseStatusChange:
     status: PurchaseStatus = strawberry.field(description="The status it moved to.")
     at: dt.datetime = strawberry.field(description="When.")

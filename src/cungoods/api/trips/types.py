@@ -16,7 +16,10 @@ TripEventKind = DomainTripEventKind
 strawberry.enum(TripEventKind, name="TripEventKind", description="What happened to a trip.")
 
 
-@strawberry.type(description="What a trip change moved to later buses or cancelled.")
+@strawberry.type(
+    description="What a trip change moved to later buses or cancelled. "
+    "A value type (no id): client caches keep it inside the object that holds it."
+)
 class TripChangeReport:
     moved_orders: list[Order] = strawberry.field(description="Orders now on a later trip.")
     cancelled_orders: list[Order] = strawberry.field(

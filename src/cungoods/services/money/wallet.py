@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from cungoods.models import LedgerEntry
 from cungoods.models.enums import AccountKind
 from cungoods.services.auth import Viewer, require_viewer
-from cungoods.services.errors import invalid
 from cungoods.services.money import ledger
-from cungoods.services.pagination import Page
+from cungoods.services.pagination import Page, PageArgs, page
 
 
 @dataclass(frozen=True)
@@ -30,20 +29,15 @@ async def wallet_balance(*, viewer: Viewer | None, user_id: int) -> int | None:
 
 
 async def my_ledger(
-    *, viewer: Viewer | None, first: int, after_id: int | None, max_size: int
+    *, viewer: Viewer | None, page_args: PageArgs, max_size: int
 ) -> Page[LedgerEntry]:
-    """The viewer's ledger entries on all their accounts, newest first (keyset by entry id:
-    `after_id` is the last entry of the previous page), with transaction and account."""
+    """The viewer's ledger entries on all their accounts, newest first (keyset by entry id),
+    with transaction and account."""
     signed_in = require_viewer(viewer)
-    if first < 0:
-        raise invalid("first must not be negative", "first")
-    if first > max_size:
-        raise invalid(f"first is at most {max_size}", "first")
-    query = LedgerEntry.filter(account__owner_id=signed_in.id)
-    total = await query.count()
-    window = query.filter(id__lt=after_id) if after_id is not None else query
-    rows = await window.order_by("-id").limit(first + 1).prefetch_related("transaction", "account")
-    return Page(items=rows[:first], has_next=len(rows) > first, total=total)
+    query = LedgerEntry.filter(account__owner_id=signed_in.id).prefetch_related(
+        "transaction", "account"
+    )
+    return await page(query, window=page_args, max_size=max_size, newest_first=True)
 
 
 async def top_up_receipt(*, transaction_id: int) -> TopUpReceipt:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from cungoods.models import Event, Order
 from cungoods.services.auth import Viewer, require_viewer
-from cungoods.services.errors import invalid, not_allowed, not_found
-from cungoods.services.pagination import Page
+from cungoods.services.errors import not_allowed, not_found
+from cungoods.services.pagination import Page, PageArgs, page
 
 
 def can_see(viewer: Viewer | None, order: Order) -> bool:
@@ -30,18 +30,11 @@ async def get_order(*, viewer: Viewer | None, order_id: int) -> Order:
     return order
 
 
-async def my_orders(
-    *, viewer: Viewer | None, first: int, after_id: int | None, max_size: int
-) -> Page[Order]:
+async def my_orders(*, viewer: Viewer | None, page_args: PageArgs, max_size: int) -> Page[Order]:
     """The viewer's own orders, newest first."""
     signed_in = require_viewer(viewer)
-    if not 0 <= first <= max_size:
-        raise invalid(f"first is 0 to {max_size}", "first")
     query = Order.filter(buyer_id=signed_in.id)
-    total = await query.count()
-    window = query.filter(id__lt=after_id) if after_id is not None else query
-    rows = await window.order_by("-id").limit(first + 1)
-    return Page(items=rows[:first], has_next=len(rows) > first, total=total)
+    return await page(query, window=page_args, max_size=max_size, newest_first=True)
 
 
 async def history(*, order_id: int) -> list[Event]:
