@@ -50,7 +50,8 @@ class ClaimQuery:
         return connection_of(page, Claim.of)
 
     @connection_field(
-        description="The claims on the viewer's own orders (theirs and the arrival checks'), newest first.",
+        description="The claims on the viewer's own orders (theirs and the arrival checks'), "
+        "newest first.",
         page_size=DEFAULT_PAGE_SIZE,
     )
     async def my_claims(
