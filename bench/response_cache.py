@@ -16,8 +16,9 @@ leaders re-reading between changes, the case the cache is for):
 - **baseline**: dispatch_reads.py's bare Starlette + asyncpg endpoint building the same JSON
   (loadingPlan and the stops with manifests only; `trips(date)` has no baseline there).
 
-Every answer is compared with the others before measuring. It prints requests/s and p50/p99
-for each, and the ratios on/off and on/baseline, off/baseline in requests per second.
+Every answer is compared with the others before measuring (on and off must be equal). It
+prints requests/s and p50/p99 for each, and the ratios on/off and on/baseline, off/baseline in
+requests per second.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ import asyncio
 import datetime as dt
 import json
 import os
+import re
 import sys
 import uuid
 from pathlib import Path
 
 import asyncpg
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dispatch_reads import (  # noqa: E402  (the shared trip, baseline and load helpers)
@@ -80,6 +83,10 @@ async def measure_server(
         for read, payload in payloads.items():
             answers[read] = await ask(port, "/graphql", payload, token)
             results[read] = await load(name, port, "/graphql", payload, token, args)
+        async with httpx.AsyncClient() as http:
+            metrics = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+        counted = re.findall(r'cungoods_response_cache_total\{outcome="(\w+)"\} (\S+)', metrics)
+        print(f"  {name}: " + ", ".join(f"{k} {float(v):.0f}" for k, v in counted), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -134,13 +141,14 @@ async def main(args: argparse.Namespace) -> None:
 
         for read in payloads:
             same = on_answers[read] == off_answers[read]
+            versus = ""
             if read in base_answers:
-                same = same and on_answers[read] == base_answers[read]
+                versus = f"; baseline's equal: {on_answers[read] == base_answers[read]}"
             size = len(json.dumps(on_answers[read]))
-            print(f"{read} ({size / 1024:.0f} KB of JSON; answers equal: {same})")
+            print(f"{read} ({size / 1024:.0f} KB of JSON; on and off equal: {same}{versus})")
             print(line(on[read]))
             print(line(off[read]))
-            ratios = f"  on/off {on[read].per_second / off[read].per_second:.2f}"
+            ratios = f"  on/off {on[read].per_second / max(off[read].per_second, 1e-9):.2f}"
             if read in baseline:
                 print(line(baseline[read]))
                 ratios += (
@@ -149,7 +157,7 @@ async def main(args: argparse.Namespace) -> None:
                 )
             print(ratios + "  (requests/s)")
             if not same:
-                raise SystemExit(f"{read}: the answers differ")
+                raise SystemExit(f"{read}: the answers with the cache on and off differ")
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
