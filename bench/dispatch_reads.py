@@ -183,6 +183,8 @@ async def build_trip(orders_wanted: int, purchases_wanted: int, seed: int) -> tu
         u for u in await User.filter(phone__startswith="136") if Role.FARMER.value in u.roles
     ]
     city_buyer = await User.get(phone="13500000001")
+    async with in_transaction():  # the produce is paid from the wallet too
+        await fund_wallets([city_buyer], amount_fen=BENCH_WALLET_FEN)
     for n in range(purchases_wanted):
         station = await Station.get(id=stations[(n * 7) % len(stations)])
         listing = await ProduceListing.create(

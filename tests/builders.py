@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 from tortoise.transactions import in_transaction
 
-from cungoods.models import Hub, Route, RouteStop, Station, Trip, User, Vehicle
+from cungoods.models import Event, Hub, Route, RouteStop, Station, Trip, User, Vehicle
 from cungoods.models.enums import AccountKind, LedgerKind, Role
-from cungoods.services import clock
+from cungoods.services import accounts, catalog, clock, listings, scheduling
 from cungoods.services.auth import hash_password, issue_token
 from cungoods.services.money import ledger
 from cungoods.services.scheduling import ensure_trips
@@ -180,3 +180,18 @@ async def gql(
         assert response.status_code == 200, body
         assert "errors" not in body, body["errors"]
     return body
+
+
+# Events the setup's use cases record for the response cache (trips scheduled, sale windows,
+# listings, roles): not the changes a test watches for.
+SETUP_EVENT_KINDS = (
+    scheduling.TRIP_SCHEDULED,
+    catalog.SALE_WINDOW_CHANGED,
+    listings.LISTING_CHANGED,
+    accounts.ROLE_ASSIGNED,
+)
+
+
+async def change_events() -> int:
+    """Outbox events besides the setup's: a refused action must have recorded none."""
+    return await Event.exclude(kind__in=SETUP_EVENT_KINDS).count()

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from builders import gql, make_network, make_user, schedule, token_for
+from builders import change_events, gql, make_network, make_user, schedule, token_for
 from builders_produce import (
     codes,
     gid,
@@ -162,7 +162,7 @@ async def nothing_changed(listing: ProduceListing, buyer: User, balance: int) ->
     assert await ProducePurchase.all().count() == 0
     assert await Shipment.filter(direction=Direction.UP).count() == 0
     assert (await ProduceListing.get(id=listing.id)).sold == 0
-    assert await Event.all().count() == 0
+    assert await change_events() == 0
     assert await wallet(buyer) == balance
     assert await held() == 0
     assert await LedgerTransaction.filter(kind=LedgerKind.PAYMENT).count() == 0

@@ -144,6 +144,19 @@ class Settings(BaseSettings):
     login_hash_concurrency: int = Field(
         default=2, description="password checks run at once, off the event loop"
     )
+    # The response cache (issue 14; api/extensions/response_cache.py), per process.
+    response_cache: bool = Field(
+        default=True,
+        description="answer repeated read-only queries from a per-process cache checked "
+        "against the outbox on every hit (0: off)",
+    )
+    response_cache_entries: int = Field(
+        default=2000, description="cached query answers kept per process (least recently used go)"
+    )
+    response_cache_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        description="bytes of JSON the cached answers of one process may hold in all",
+    )
     # Observability (issue 7).
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR")
     log_json: bool = Field(

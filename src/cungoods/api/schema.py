@@ -33,6 +33,7 @@ from cungoods.api.extensions.inputs import RefuseNulStrings
 from cungoods.api.extensions.observability import Observability
 from cungoods.api.extensions.outage import OutageStatus
 from cungoods.api.extensions.production import production_extensions
+from cungoods.api.extensions.response_cache import ResponseCache, ResponseStore
 from cungoods.api.extensions.throttle import limit_mutations
 from cungoods.api.extensions.validation_cache import DEFAULT_MAXSIZE as DOCUMENT_CACHE_SIZE
 from cungoods.api.extensions.validation_cache import CachedValidation, ValidDocuments
@@ -97,6 +98,18 @@ MUTATION_TYPES = (
 SUBSCRIPTION_TYPES = (LiveSubscription,)
 
 
+def response_cache(settings: Settings) -> list[partial[ResponseCache]]:
+    """The response cache of this schema (one per process), unless CUNGOODS_RESPONSE_CACHE=0:
+    repeated read-only queries answered without running them (api/extensions/response_cache.py).
+    """
+    if not settings.response_cache:
+        return []
+    store = ResponseStore(
+        max_entries=settings.response_cache_entries, max_bytes=settings.response_cache_bytes
+    )
+    return [partial(ResponseCache, store=store)]
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     query = merge_types("Query", QUERY_TYPES)
     mutation = limit_mutations(merge_types("Mutation", MUTATION_TYPES))
@@ -133,6 +146,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             # validated once (api/extensions/validation_cache.py).
             partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
             partial(CachedValidation, valid=ValidDocuments(DOCUMENT_CACHE_SIZE)),
+            *response_cache(settings),
             MaskUnexpectedErrors,
         ],
         scalar_overrides={dt.date: Date, dt.datetime: DateTime},

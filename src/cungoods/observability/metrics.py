@@ -27,6 +27,10 @@ The metrics:
 - ``cungoods_db_pool_connections{state}``: database connections of this process, read at scrape
   time: ``in_use``, ``idle`` and ``max`` of the asyncpg pool on PostgreSQL; on SQLite (one
   connection) ``in_use`` is 1 while a statement or transaction holds it, else 0.
+- ``cungoods_response_cache_total{outcome}``: read-only queries by what the response cache
+  (api/extensions/response_cache.py) did: ``hit``, ``miss``, ``invalidated`` (an entry an event
+  made out of date, dropped and recomputed; also counted as a miss), ``stored``; with
+  ``cungoods_response_cache_entries`` and ``cungoods_response_cache_bytes`` for its size.
 - ``cungoods_http_requests_total{route, status}``: HTTP requests by route (``/graphql``,
   ``/metrics``, ``/healthz``, ``/readyz``, ``other``) and status code.
 """
@@ -86,6 +90,19 @@ EVENTS_PUBLISHED = Counter(
 EVENTS_DELIVERED = Counter(
     "cungoods_events_delivered_total",
     "Events sent to subscribers (one per event per subscriber).",
+)
+RESPONSE_CACHE = Counter(
+    "cungoods_response_cache_total",
+    "Read-only queries by what the response cache did: hit (served from the cache), miss "
+    "(computed), invalidated (an entry found out of date by an event, dropped, recomputed), "
+    "stored (an answer kept).",
+    ["outcome"],
+)
+RESPONSE_CACHE_SIZE = Gauge(
+    "cungoods_response_cache_entries", "Answers the response cache of this process holds."
+)
+RESPONSE_CACHE_BYTES = Gauge(
+    "cungoods_response_cache_bytes", "Bytes of JSON the response cache of this process holds."
 )
 HTTP_REQUESTS = Counter(
     "cungoods_http_requests_total",
@@ -155,6 +172,8 @@ def _default_client() -> Any:
 
 
 REGISTRY.register(DatabasePoolCollector())
+for _outcome in ("hit", "miss", "invalidated", "stored"):
+    RESPONSE_CACHE.labels(outcome=_outcome)
 for _direction in ("DOWN", "UP"):  # shown as 0 from the start, so rates work from the start
     RESERVATIONS.labels(direction=_direction)
     NO_CAPACITY.labels(direction=_direction)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from cungoods.events import outbox
 from cungoods.models import Station, User
 from cungoods.models.enums import Role
 from cungoods.services.auth import (
@@ -137,6 +138,9 @@ async def login(
     )
 
 
+ROLE_ASSIGNED = "ROLE_ASSIGNED"
+
+
 async def assign_role(
     *, viewer: Viewer | None, user_id: int, role: Role, station_id: int | None
 ) -> User:
@@ -154,4 +158,12 @@ async def assign_role(
         if station is not None:
             user.station_id = station.id
         await user.save(update_fields=["roles", "station_id"])
+        # A station's leader and a user's roles show in trips and manifests: the event tells the
+        # response cache, and the user hears of their new role.
+        await outbox.record(
+            ROLE_ASSIGNED,
+            message=f"You are now {role.value}"
+            + (f" of station {station.name}." if station is not None else "."),
+            user_ids=(user.id,),
+        )
     return user

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from cungoods.events import outbox
 from cungoods.models import Product, SaleItem, SaleWindow
 from cungoods.services import clock
 from cungoods.services.auth import Viewer, require_dispatcher
@@ -86,6 +87,9 @@ async def open_sale_windows(*, now: dt.datetime | None = None) -> list[SaleWindo
 
 async def sale_window(*, service_date: dt.date) -> SaleWindow | None:
     return await SaleWindow.get_or_none(service_date=service_date)
+
+
+SALE_WINDOW_CHANGED = "SALE_WINDOW_CHANGED"
 
 
 async def open_sale_window(
@@ -163,6 +167,11 @@ async def open_sale_window(
                 )
         if new_items:
             await SaleItem.bulk_create(new_items)
+        # Prices and stock are read by manifests and pick lists: the event tells the response
+        # cache (no topic, nobody to notify).
+        await outbox.record(
+            SALE_WINDOW_CHANGED, message=f"Sale window of {service_date} opened or changed."
+        )
     return window
 
 

@@ -10,6 +10,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from cungoods.db import sql
+from cungoods.events import outbox
 from cungoods.models import ProduceListing, RouteStop, Station
 from cungoods.models.enums import ListingStatus, Role, Temperature
 from cungoods.services import clock
@@ -24,6 +25,8 @@ from cungoods.services.errors import (
 )
 from cungoods.services.pagination import Page, PageArgs, page
 from cungoods.services.search import exact_filter, search_terms
+
+LISTING_CHANGED = "LISTING_CHANGED"  # an event kind: a listing was made, changed or closed
 
 MAX_READY_WINDOW_DAYS = 90
 MAX_READY_AHEAD_DAYS = 365
@@ -204,7 +207,7 @@ async def new_listing(
     check_fields(values, dates_changed=True, prefix=prefix)
     station_id = _handover_station(farmer, values.station_id, prefix)
     await served_station(station_id, field=(*prefix, "stationId"))
-    return await ProduceListing.create(
+    listing = await ProduceListing.create(
         farmer_id=farmer.id,
         title=values.title,
         category=values.category,
@@ -223,6 +226,14 @@ async def new_listing(
         description=values.description,
         photo_urls=list(values.photo_urls),
     )
+    await _listing_changed(listing, "listed")
+    return listing
+
+
+async def _listing_changed(listing: ProduceListing, what: str) -> None:
+    """Listings show in manifests and loading plans (a purchase's listing): the event tells the
+    response cache. No topic and nobody to notify: the farmer made the change."""
+    await outbox.record(LISTING_CHANGED, message=f"Listing {listing.id} {what}.")
 
 
 async def create_listing(*, viewer: Viewer | None, values: ListingFields) -> ProduceListing:
@@ -267,6 +278,7 @@ async def update_listing(
         for name, value in _fields_of_values(values).items():
             setattr(listing, name, value)
         await listing.save(update_fields=list(_fields_of_values(values)))
+        await _listing_changed(listing, "changed")
     return listing
 
 
@@ -288,6 +300,7 @@ async def close_listing(*, viewer: Viewer | None, listing_id: int) -> ProduceLis
             raise not_allowed("you can only close your own listings")
         await ProduceListing.filter(id=listing_id).update(status=ListingStatus.CLOSED)
         listing.status = ListingStatus.CLOSED
+        await _listing_changed(listing, "closed")
     return listing
 
 

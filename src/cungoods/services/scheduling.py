@@ -7,6 +7,7 @@ import datetime as dt
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from cungoods.events import outbox
 from cungoods.models import Leg, Route, RouteStop, Trip, TripStop
 from cungoods.services import clock
 from cungoods.services.auth import Viewer, require_dispatcher
@@ -14,6 +15,9 @@ from cungoods.services.errors import DomainError, ErrorCode, invalid
 from cungoods.services.network import route_by_code
 
 MAX_SCHEDULE_DAYS = 62
+# A new trip changes `trips(date)`: the event tells the response cache. No trip id and no topic:
+# nobody follows a trip before it exists, and a trip's own history starts with its run.
+TRIP_SCHEDULED = "SCHEDULED"
 MAX_YEARS_AWAY = 5
 
 
@@ -95,6 +99,9 @@ async def _ensure_trip(
                     )
                     for seq in range(len(offsets) - 1)
                 ]
+            )
+            await outbox.record(
+                TRIP_SCHEDULED, message=f"Trip {trip.id} of route {route.code} on {day} scheduled."
             )
     except IntegrityError:
         # Another caller scheduled the same run at the same moment: theirs stands.

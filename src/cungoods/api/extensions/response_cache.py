@@ -1,0 +1,226 @@
+"""Answer repeated read-only queries from a per-process cache that never serves stale data.
+
+Frontends read far more than they write: the board refetches on every event, every leader opens
+the manifest when the bus arrives. The same document with the same variables, asked by viewers
+who may see the same things, gets the same answer until something it shows changes, and every
+such change records an outbox event in its own transaction. So:
+
+- **Key**: the query text, the operation name, the variables and the viewer's *visibility
+  scope* (`scope_of`). Anonymous callers share one scope. Dispatchers and admins see everything
+  their role allows whoever they are (every per-person rule has "or a dispatcher"), so viewers
+  with the same roles and station share one. Everyone else (leaders, drivers, buyers, farmers)
+  sees things by who they are (their own phone, the trip they drive, the orders they placed),
+  so each is a scope of their own: a leader's manifest is never served to a dispatcher or to
+  another leader. The roles and station are in every scope, and the viewer is read from the
+  database on every request, so a role change is a new scope at once.
+- **Validity**: before computing an answer the cache takes an outbox mark
+  (events/watermark.py); before serving a cached answer it checks, with one indexed query, that
+  no event has committed since. A mutation commits its event before its response leaves, so
+  once a client has the response no process (this one or another sharing the database) serves
+  an answer from before it. Any new event invalidates every entry: order events stay off the
+  trip topics (they are not for everyone), so a trip's load has no topic of its own to scope
+  the check to; correctness first, and the board's burst of refetches after an event is served
+  by the first one's answer.
+- **What is cached**: only queries (never mutations or subscriptions), only answers without
+  errors, only documents whose root fields are all in `CACHEABLE_ROOTS` and that select none
+  of `UNCACHEABLE_FIELDS` (values that change without an event: wallet balances move by ledger
+  entries alone, produce requests and offers record no events, `isOpen` moves with the clock).
+- **Bounds**: entries and bytes (CUNGOODS_RESPONSE_CACHE_ENTRIES, ..._BYTES), least recently
+  used first out. CUNGOODS_RESPONSE_CACHE=0 leaves the extension out of the schema.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import DocumentNode, ExecutionResult, FieldNode, OperationDefinitionNode, visit
+from graphql.language import Visitor
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from cungoods.api.context import Context
+from cungoods.events import watermark
+from cungoods.models.enums import Role
+from cungoods.observability import metrics
+
+# Root fields whose answers change only by writes that record an outbox event (the network,
+# trips and their load, manifests, pick lists, loading plans).
+CACHEABLE_ROOTS = frozenset(
+    {"trips", "trip", "stationManifest", "pickList", "loadingPlan", "routes", "stations"}
+)
+# Fields that change without an event (or with the clock): a document selecting one is not cached.
+UNCACHEABLE_FIELDS = frozenset({"wallet", "offer", "offers", "request", "isOpen"})
+# Roles whose rights do not depend on who holds them (services: `or viewer.is_dispatcher`).
+SHARED_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
+MAX_PLANS = 512  # documents whose cacheability is remembered
+
+
+def scope_of(context: Context) -> str | None:
+    """What the viewer may see, as a key part: viewers with equal scopes get equal answers.
+    None when the request carried a token that was refused (never cached)."""
+    if context.auth_error is not None:
+        return None
+    viewer = context.viewer
+    if viewer is None:
+        return "anonymous"
+    roles = ",".join(sorted(str(role) for role in viewer.roles))
+    shared = f"roles:{roles}|station:{viewer.station_id}"
+    if viewer.roles and viewer.roles <= SHARED_ROLES:
+        return shared
+    return f"user:{viewer.id}|{shared}"
+
+
+class _FieldNames(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        self.names.add(node.name.value)
+
+
+def cacheable(document: DocumentNode, operation_name: str | None) -> bool:
+    """Whether the operation is a query of cacheable root fields selecting no uncacheable one."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        op
+        for op in operations
+        if operation_name is None or (op.name is not None and op.name.value == operation_name)
+    ]
+    if len(chosen) != 1 or chosen[0].operation.value != "query":
+        return False
+    roots = {
+        selection.name.value
+        for selection in chosen[0].selection_set.selections
+        if isinstance(selection, FieldNode)
+    }
+    if len(roots) != len(chosen[0].selection_set.selections):
+        return False  # fragments at the root: not worth resolving, just compute
+    if not roots or not (roots - {"__typename"}) <= CACHEABLE_ROOTS:
+        return False
+    names = _FieldNames()
+    visit(document, names)  # every field of every fragment, used or not: stays on the safe side
+    return not names.names & UNCACHEABLE_FIELDS
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    data: dict[str, Any]
+    mark: watermark.Mark
+    size: int
+
+
+class ResponseStore:
+    """The answers of one process: an LRU bounded by entries and by bytes."""
+
+    def __init__(self, *, max_entries: int, max_bytes: int) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[str, ...], Entry] = OrderedDict()
+        self._bytes = 0
+        self._plans: OrderedDict[tuple[str, str], bool] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def plan(self, text: str, operation_name: str | None, document: DocumentNode) -> bool:
+        key = (text, operation_name or "")
+        known = self._plans.get(key)
+        if known is None:
+            known = self._plans[key] = cacheable(document, operation_name)
+            while len(self._plans) > MAX_PLANS:
+                self._plans.popitem(last=False)
+        return known
+
+    def get(self, key: tuple[str, ...]) -> Entry | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: tuple[str, ...], entry: Entry) -> None:
+        if entry.size > self.max_bytes:
+            return
+        self.drop(key)
+        self._entries[key] = entry
+        self._bytes += entry.size
+        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+            _, old = self._entries.popitem(last=False)
+            self._bytes -= old.size
+        self._report()
+
+    def drop(self, key: tuple[str, ...]) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._bytes -= old.size
+            self._report()
+
+    def _report(self) -> None:
+        metrics.RESPONSE_CACHE_SIZE.set(len(self._entries))
+        metrics.RESPONSE_CACHE_BYTES.set(self._bytes)
+
+
+def _horizon(context: Context) -> int | None:
+    broker = context.broker
+    if broker is None or not broker.started or not broker.connected:
+        return None
+    horizon: int = broker.horizon
+    return horizon
+
+
+class ResponseCache(SchemaExtension):
+    """Serve a cached answer if no event committed since it was computed; else compute it,
+    keep it if it has no errors."""
+
+    def __init__(self, *, store: ResponseStore) -> None:
+        self.store = store
+
+    def _key(self) -> tuple[str, ...] | None:
+        ec = self.execution_context
+        context = ec.context
+        if not isinstance(context, Context) or ec.query is None or ec.graphql_document is None:
+            return None
+        if ec.operation_type is not OperationType.QUERY:
+            return None
+        if not self.store.plan(ec.query, ec.operation_name, ec.graphql_document):
+            return None
+        scope = scope_of(context)
+        if scope is None:
+            return None
+        variables = json.dumps(ec.variables or {}, sort_keys=True, default=str)
+        return (scope, ec.operation_name or "", variables, ec.query)
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        key = self._key()
+        if key is None:
+            yield
+            return
+        entry = self.store.get(key)
+        if entry is not None:
+            if await watermark.unchanged(entry.mark):
+                metrics.RESPONSE_CACHE.labels(outcome="hit").inc()
+                self.execution_context.result = ExecutionResult(data=entry.data)
+                yield
+                return
+            self.store.drop(key)
+            metrics.RESPONSE_CACHE.labels(outcome="invalidated").inc()
+        metrics.RESPONSE_CACHE.labels(outcome="miss").inc()
+        context = self.execution_context.context
+        # The mark is taken before the answer is computed: whatever committed after it is
+        # either in the answer or makes the mark fail.
+        mark = await watermark.take(horizon=_horizon(context))
+        yield
+        result = self.execution_context.result
+        if mark is None or result is None or result.errors or not isinstance(result.data, dict):
+            return
+        size = len(json.dumps(result.data, default=str))
+        self.store.put(key, Entry(data=result.data, mark=mark, size=size))
+        metrics.RESPONSE_CACHE.labels(outcome="stored").inc()

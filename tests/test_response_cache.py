@@ -1,0 +1,282 @@
+"""The response cache (api/extensions/response_cache.py): repeated reads are answered from it,
+yet once a mutation's response is back no read shows what was before it; viewers who may see
+different things never share an answer; with the cache off the answers are the same."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from builders import gql, token_for
+from builders_dispatch import Scene, make_scene
+from builders_live import live_server
+from builders_produce import gid
+from cungoods.api.extensions.response_cache import Entry, ResponseStore
+from cungoods.config import Settings
+from cungoods.events.watermark import Mark
+
+STOPS_WITH_MANIFESTS = """
+query Stops($trip: ID!) {
+  trip(id: $trip) {
+    status delayMinutes
+    driver { name phone }
+    stops { seq expectedAt station { name leader { name phone } }
+            manifest { orders { number pickupCode buyer { name }
+                                lines { product { name } quantity } }
+                       produce { title quantity } } }
+  }
+}
+"""
+TRIPS = """
+query Trips($date: Date!) {
+  trips(date: $date) { id status delayMinutes legs { seq used { weightG } } }
+}
+"""
+LOADING_PLAN = """
+query Plan($trip: ID!) {
+  loadingPlan(tripId: $trip) { collections { stopSeq produce { title quantity } } }
+}
+"""
+MANIFEST = """
+query Manifest($trip: ID!, $station: ID!) {
+  stationManifest(tripId: $trip, stationId: $station) { expectedAt orders { number pickupCode } }
+}
+"""
+DELAY = """
+mutation Delay($input: RecordTripEventInput!) {
+  recordTripEvent(input: $input) { trip { delayMinutes } errors { code } }
+}
+"""
+UPDATE_LISTING = """
+mutation Retitle($input: UpdateListingInput!) {
+  updateListing(input: $input) { listing { title } errors { code } }
+}
+"""
+
+
+def on(settings: Settings) -> Settings:
+    return settings.model_copy(update={"response_cache": True})
+
+
+@pytest.fixture
+async def scene() -> Scene:
+    return await make_scene()
+
+
+async def counts(http: httpx.AsyncClient) -> dict[str, float]:
+    """The cache's counters in /metrics (process-wide: compare before and after)."""
+    text = (await http.get("/metrics")).text
+    found = re.findall(r'cungoods_response_cache_total\{outcome="(\w+)"\} ([0-9.e+]+)', text)
+    return {outcome: float(value) for outcome, value in found}
+
+
+def delta(before: dict[str, float], after: dict[str, float]) -> dict[str, int]:
+    return {key: int(after[key] - before.get(key, 0)) for key in after}
+
+
+async def delay(http: httpx.AsyncClient, scene: Scene, minutes: int) -> None:
+    body = await gql(
+        http,
+        DELAY,
+        {"input": {"tripId": gid("Trip", scene.trip.id), "kind": "DELAYED", "minutes": minutes}},
+        token=token_for(scene.shop.dispatcher),
+    )
+    assert body["data"]["recordTripEvent"]["errors"] == []
+
+
+async def test_a_repeated_read_is_a_hit_and_metrics_count_it(
+    settings: Settings,
+    scene: Scene,
+) -> None:
+    async with live_server(on(settings)) as cached:
+        variables = {"trip": gid("Trip", scene.trip.id)}
+        token = token_for(scene.shop.dispatcher)
+        before = await counts(cached.http)
+
+        first = await gql(cached.http, STOPS_WITH_MANIFESTS, variables, token=token)
+        second = await gql(cached.http, STOPS_WITH_MANIFESTS, variables, token=token)
+        third = await gql(cached.http, STOPS_WITH_MANIFESTS, variables, token=token)
+
+        assert first == second == third
+        assert delta(before, await counts(cached.http)) == {
+            "hit": 2,
+            "miss": 1,
+            "invalidated": 0,
+            "stored": 1,
+        }
+        # Over GET as well (queries may be sent with GET): the same entry
+        got = await cached.http.get(
+            "/graphql",
+            params={
+                "query": STOPS_WITH_MANIFESTS,
+                "variables": f'{{"trip": "{variables["trip"]}"}}',
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert got.json() == first
+
+
+async def test_after_a_mutation_response_the_same_process_never_serves_the_old_answer(
+    settings: Settings,
+    scene: Scene,
+) -> None:
+    async with live_server(on(settings)) as cached:
+        trip = gid("Trip", scene.trip.id)
+        leader = token_for(scene.leaders[1])
+        station = gid("Station", scene.shop.station(1).id)
+        date = str(scene.trip.service_date)
+        for _ in range(2):  # cached, then served from the cache
+            trips = (await gql(cached.http, TRIPS, {"date": date}))["data"]["trips"]
+            manifest = (
+                await gql(cached.http, MANIFEST, {"trip": trip, "station": station}, token=leader)
+            )["data"]["stationManifest"]
+        assert trips[0]["delayMinutes"] == 0
+        before = await counts(cached.http)
+
+        await delay(cached.http, scene, 25)
+
+        trips_now = (await gql(cached.http, TRIPS, {"date": date}))["data"]["trips"]
+        manifest_now = (
+            await gql(cached.http, MANIFEST, {"trip": trip, "station": station}, token=leader)
+        )["data"]["stationManifest"]
+        assert trips_now[0]["delayMinutes"] == 25
+        assert manifest_now["expectedAt"] != manifest["expectedAt"]
+        changes = delta(before, await counts(cached.http))
+        assert changes["invalidated"] == 2 and changes["hit"] == 0
+
+
+async def test_a_listing_edit_reaches_the_loading_plan_at_once(
+    settings: Settings,
+    scene: Scene,
+) -> None:
+    async with live_server(on(settings)) as cached:
+        # Listings recorded no event before the cache: now every edit does (services/listings.py)
+        variables = {"trip": gid("Trip", scene.trip.id)}
+        driver = token_for(scene.shop.net.driver)
+        for _ in range(2):
+            plan = (await gql(cached.http, LOADING_PLAN, variables, token=driver))["data"]
+        titles = [p["title"] for c in plan["loadingPlan"]["collections"] for p in c["produce"]]
+        assert "椪柑 P2" in titles
+
+        listing = scene.listings["P2"]
+        body = await gql(
+            cached.http,
+            UPDATE_LISTING,
+            {"input": {"listingId": gid("ProduceListing", listing.id), "title": "新椪柑"}},
+            token=token_for(scene.farmers[2]),
+        )
+        assert body["data"]["updateListing"]["errors"] == []
+
+        plan = (await gql(cached.http, LOADING_PLAN, variables, token=driver))["data"]
+        titles = [p["title"] for c in plan["loadingPlan"]["collections"] for p in c["produce"]]
+        assert "新椪柑" in titles and "椪柑 P2" not in titles
+
+
+async def test_viewers_who_may_see_different_things_never_share_an_answer(
+    settings: Settings,
+    scene: Scene,
+) -> None:
+    async with live_server(on(settings)) as cached:
+        variables = {"trip": gid("Trip", scene.trip.id)}
+        viewers: dict[str, str | None] = {
+            "leader 1": token_for(scene.leaders[1]),
+            "leader 2": token_for(scene.leaders[2]),
+            "dispatcher": token_for(scene.shop.dispatcher),
+            "driver": token_for(scene.shop.net.driver),
+            "buyer": token_for(scene.shop.buyer),
+            "anonymous": None,
+        }
+        async with live_server(settings) as uncached:  # the same app with the cache off
+            truth = {
+                name: await gql(uncached.http, STOPS_WITH_MANIFESTS, variables, token=token)
+                for name, token in viewers.items()
+            }
+        # The answers do differ: each leader sees their own station's manifest and codes, the
+        # dispatcher every manifest without codes, an anonymous caller none
+        distinct = ("leader 1", "leader 2", "dispatcher", "anonymous")
+        assert len({str(truth[name]) for name in distinct}) == len(distinct)
+
+        for _ in range(2):  # first each computes, then each is served from the cache
+            for name, token in viewers.items():
+                answer = await gql(cached.http, STOPS_WITH_MANIFESTS, variables, token=token)
+                assert answer == truth[name], name
+
+
+async def test_the_cache_off_gives_the_same_answers_and_counts_nothing(
+    settings: Settings,
+    scene: Scene,
+) -> None:
+    async with live_server(on(settings)) as cached:
+        trip = gid("Trip", scene.trip.id)
+        station = gid("Station", scene.shop.station(3).id)
+        reads = [
+            (STOPS_WITH_MANIFESTS, {"trip": trip}, token_for(scene.shop.dispatcher)),
+            (TRIPS, {"date": str(scene.trip.service_date)}, None),
+            (LOADING_PLAN, {"trip": trip}, token_for(scene.shop.net.driver)),
+            (MANIFEST, {"trip": trip, "station": station}, token_for(scene.leaders[3])),
+        ]
+        with_cache = [
+            [await gql(cached.http, query, variables, token=token) for _ in range(2)]
+            for query, variables, token in reads
+        ]
+        async with live_server(settings) as uncached:
+            before = await counts(uncached.http)
+            without = [
+                await gql(uncached.http, query, variables, token=token)
+                for query, variables, token in reads
+            ]
+            assert delta(before, await counts(uncached.http)) == dict.fromkeys(before, 0)
+        assert [pair[0] for pair in with_cache] == [pair[1] for pair in with_cache] == without
+
+
+async def test_errors_mutations_and_unlisted_reads_are_never_cached(
+    settings: Settings,
+    scene: Scene,
+) -> None:
+    async with live_server(on(settings)) as cached:
+        trip = gid("Trip", scene.trip.id)
+        station = gid("Station", scene.shop.station(1).id)
+        before = await counts(cached.http)
+        for _ in range(2):
+            # another station's leader is refused: an answer with errors is not kept
+            refused = await gql(
+                cached.http,
+                MANIFEST,
+                {"trip": trip, "station": station},
+                token=token_for(scene.leaders[2]),
+                expect_errors=True,
+            )
+            assert refused["errors"][0]["extensions"]["code"] == "NOT_ALLOWED"
+            # `viewer` is not a cacheable root; the wallet changes without an event
+            await gql(
+                cached.http,
+                "{ viewer { name wallet { balanceFen } } }",
+                token=token_for(scene.shop.buyer),
+            )
+            await gql(
+                cached.http,
+                "query($t: ID!) { trip(id: $t) { driver { wallet { balanceFen } } } }",
+                {"t": trip},
+                token=token_for(scene.shop.net.driver),
+            )
+            await delay(cached.http, scene, 5)
+        changes = delta(before, await counts(cached.http))
+        assert changes["stored"] == 0 and changes["hit"] == 0
+
+
+def test_the_store_is_bounded_by_entries_and_by_bytes() -> None:
+    store = ResponseStore(max_entries=3, max_bytes=100)
+    mark = Mark(floor=0, above=0)
+
+    def entry(size: int) -> Entry:
+        return Entry(data={"x": size}, mark=mark, size=size)
+
+    for n in range(5):
+        store.put(("k", str(n)), entry(10))
+    assert len(store) == 3 and store.get(("k", "0")) is None and store.get(("k", "4"))
+    store.put(("big",), entry(90))  # pushes out the least recently used until it fits
+    assert store.bytes <= 100 and store.get(("big",)) is not None
+    store.put(("huge",), entry(101))  # larger than the whole cache: not kept
+    assert store.get(("huge",)) is None
