@@ -34,7 +34,7 @@ strawberry.enum(
 )
 
 
-@strawberry.type(description="Units of one line of the claimed order.")
+@strawberry.type(description="Units of one line of the claimed order; a value type.")
 class ClaimLine:
     sale_item_db_id: strawberry.Private[int]
     units: int = strawberry.field(description="Units claimed.")
@@ -143,7 +143,7 @@ async def _claim_node(info: Info, pk: int) -> Claim | None:
 register_node("Claim", _claim_node)
 
 
-@strawberry.type(description="One order's part of a shortage: the units taken off and refunded.")
+@strawberry.type(description="One order's part of a shortage: the units taken off and refunded; a value type.")
 class ShortOrder:
     units: int = strawberry.field(description="Units taken off the order.")
     refunded_fen: int = strawberry.field(description="What was refunded for them, in fen.")
@@ -151,7 +151,7 @@ class ShortOrder:
     order: Order = strawberry.field(description="The order as it is now.")
 
 
-@strawberry.type(description="What a recorded shortage at the hub did.")
+@strawberry.type(description="What a recorded shortage at the hub did; a value type.")
 class Shortage:
     trip_db_id: strawberry.Private[int]
     sale_item_db_id: strawberry.Private[int]
@@ -195,7 +195,7 @@ class Shortage:
         )
 
 
-@strawberry.type(description="A station leader's check of what a trip brought (到货验收).")
+@strawberry.type(description="A station leader's check of what a trip brought (到货验收); a value type.")
 class ArrivalCheck:
     trip_db_id: strawberry.Private[int]
     station_db_id: strawberry.Private[int]
