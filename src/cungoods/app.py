@@ -30,9 +30,10 @@ from cungoods.db.errors import is_database_unavailable
 from cungoods.events.broker import Broker
 from cungoods.events.factory import make_broker
 from cungoods.jobs.cutoff import CutoffScheduler
+from cungoods.jobs.notifications import SmsSender
 from cungoods.jobs.payments import PaymentExpiry
 from cungoods.observability import logs
-from cungoods.services import clock
+from cungoods.services import clock, notify_sender
 from cungoods.services.auth import configure_hashing, load_viewer
 from cungoods.services.errors import DomainError
 from cungoods.services.money import fees
@@ -147,6 +148,13 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         collection_fee_bp=settings.collection_fee_bp,
         payment_timeout_minutes=settings.payment_timeout_minutes,
     )
+    sms = notify_sender.config_of(
+        url=settings.sms_url,
+        max_attempts=settings.sms_max_attempts,
+        retry_seconds=settings.sms_retry_seconds,
+        timeout_seconds=settings.sms_timeout_seconds,
+    )
+    notify_sender.configure(sms)
     logs.configure_if_unset(level=settings.log_level, json_format=settings.log_json)
     broker = make_broker(settings)
     graphql = GraphQLApp(settings, broker)
@@ -167,12 +175,18 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         # Orders and purchases left unpaid past their pay-by instant are released.
         expiry = PaymentExpiry()
         expiry.start()
+        # Notifications go out as text messages when a provider is configured.
+        sender = SmsSender(sms) if sms is not None else None
+        if sender is not None:
+            sender.start()
         try:
             yield
         finally:
             await broker.stop()  # completes open subscriptions first
             await cutoffs.stop()
             await expiry.stop()
+            if sender is not None:
+                await sender.stop()
             if manage_db:
                 await db.close()
 

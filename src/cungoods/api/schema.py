@@ -40,6 +40,8 @@ from cungoods.api.money.queries import MoneyQuery
 from cungoods.api.network.mutations import NetworkMutation
 from cungoods.api.network.queries import NetworkQuery
 from cungoods.api.node import Node, resolve_node
+from cungoods.api.notifications.mutations import NotificationMutation
+from cungoods.api.notifications.queries import NotificationQuery
 from cungoods.api.orders.mutations import OrderMutation
 from cungoods.api.orders.queries import OrderQuery
 from cungoods.api.orders.unlock import PickupCodeMutation
@@ -78,6 +80,7 @@ QUERY_TYPES = (
     ProduceQuery,
     DispatchQuery,
     MoneyQuery,
+    NotificationQuery,
 )
 MUTATION_TYPES = (
     AccountMutation,
@@ -89,6 +92,7 @@ MUTATION_TYPES = (
     TripMutation,  # recordTripEvent, then the trip changes (swapTripVehicle, cancelTrip)
     MoneyMutation,
     PaymentMutation,  # startPayment
+    NotificationMutation,  # markNotificationsRead, setLanguage
 )
 SUBSCRIPTION_TYPES = (LiveSubscription,)
 

@@ -87,6 +87,12 @@ EVENTS_DELIVERED = Counter(
     "cungoods_events_delivered_total",
     "Events sent to subscribers (one per event per subscriber).",
 )
+SMS = Counter(
+    "cungoods_sms_total",
+    "Text messages to the SMS provider by outcome: sent, retried (an attempt failed and it "
+    "waits to go again), failed (given up after the last attempt).",
+    ["outcome"],
+)
 HTTP_REQUESTS = Counter(
     "cungoods_http_requests_total",
     "HTTP requests by route and status code.",
