@@ -48,6 +48,9 @@ query($id: ID!) {
   order(id: $id) { status paidFen refundedFen paymentStatus lines { quantity product { sku } } }
 }
 """
+CANCEL = """
+mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { errors { code } } }
+"""
 ITEM = """
 query($id: ID!) { node(id: $id) { ... on SaleItem { sold minUnits maxPerBuyer groupFormed } } }
 """
@@ -166,9 +169,8 @@ async def test_a_cancelled_order_gives_its_units_back_to_the_allowance(
     shop = await make_shop()
     await set_rules(client, shop, {"RICE": {"maxPerBuyer": 2}})
     order = await place(shop, lines={"RICE": 2})
-    cancel = """mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { errors { code } } }"""
     await gql(
-        client, cancel, {"input": {"orderId": gid("Order", order.id)}}, token=token_for(shop.buyer)
+        client, CANCEL, {"input": {"orderId": gid("Order", order.id)}}, token=token_for(shop.buyer)
     )
 
     again = await gql(
@@ -188,9 +190,9 @@ async def test_an_unmet_group_is_cancelled_at_the_cutoff_refunded_to_the_fen(
     only_rice = await place(shop, lines={"RICE": 3})  # 3 × 890 = 2,670 fen, 3 kg
     mixed = await place(shop, buyer=other, lines={"RICE": 4, "FISH": 2})  # 3,560 + 5,160 fen
     wallets = {u: await wallet_of(u) for u in (shop.buyer.id, other.id)}
-    assert (await gql(client, ITEM, {"id": gid("SaleItem", shop.item("RICE").id)}))[
-        "data"
-    ]["node"] == {"sold": 7, "minUnits": 10, "maxPerBuyer": None, "groupFormed": False}
+    assert (await gql(client, ITEM, {"id": gid("SaleItem", shop.item("RICE").id)}))["data"][
+        "node"
+    ] == {"sold": 7, "minUnits": 10, "maxPerBuyer": None, "groupFormed": False}
 
     after_cutoff()
     done = await gql(
@@ -235,18 +237,15 @@ async def test_an_unmet_group_is_cancelled_at_the_cutoff_refunded_to_the_fen(
     # Each buyer is told, once, in their language.
     unmet = await Event.filter(kind="GROUP_BUY_UNMET").order_by("id")
     assert [e.order_id for e in unmet] == [only_rice.id, mixed.id]
-    texts = await Notification.filter(kind="GROUP_BUY_UNMET").order_by("id").values_list(
-        "user_id", "text"
+    texts = (
+        await Notification.filter(kind="GROUP_BUY_UNMET")
+        .order_by("id")
+        .values_list("user_id", "text")
     )
+    told = "本地晚稻米 1kg 未成团（需 10 件，仅 7 件），订单 {} 中该商品已取消并退款。"
     assert texts == [
-        (
-            shop.buyer.id,
-            f"本地晚稻米 1kg 未成团（需 10 件，仅 7 件），订单 {only_rice.number} 中该商品已取消并退款。",
-        ),
-        (
-            other.id,
-            f"本地晚稻米 1kg 未成团（需 10 件，仅 7 件），订单 {mixed.number} 中该商品已取消并退款。",
-        ),
+        (shop.buyer.id, told.format(only_rice.number)),
+        (other.id, told.format(mixed.number)),
     ]
     assert await capacity.invariant_violations() == []
     assert await ledger.invariant_violations() == []

@@ -29,8 +29,7 @@ async def test_one_buyers_racing_orders_stop_exactly_at_the_limit(is_postgres: b
     # its transaction; then they all go at once: 30 orders of 1 bag by one buyer, 10 by another.
     async with holding(SaleItem, id=rice.id) as race:
         racers = race.start(
-            place(shop, buyer=shop.buyer if n < 30 else other, lines={"RICE": 1})
-            for n in range(40)
+            place(shop, buyer=shop.buyer if n < 30 else other, lines={"RICE": 1}) for n in range(40)
         )
         await race.blocked(min(40, pool_size()))
     results = await asyncio.gather(*racers, return_exceptions=True)
@@ -44,9 +43,7 @@ async def test_one_buyers_racing_orders_stop_exactly_at_the_limit(is_postgres: b
             counted[result.code.value] += 1
         else:
             raise result  # an unexpected failure fails the test, with its traceback
-    assert counted == Counter(
-        {f"OK {shop.buyer.id}": 5, f"OK {other.id}": 5, "LIMIT_EXCEEDED": 30}
-    )
+    assert counted == Counter({f"OK {shop.buyer.id}": 5, f"OK {other.id}": 5, "LIMIT_EXCEEDED": 30})
     assert await sold(rice) == 10
     assert await Order.filter(buyer_id=shop.buyer.id).count() == 5
     assert await Shipment.filter(state=ShipmentState.RESERVED).count() == 10

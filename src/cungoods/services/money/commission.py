@@ -18,7 +18,7 @@ from cungoods.models import (
 from cungoods.models.enums import AccountKind, LedgerKind
 from cungoods.services.auth import Viewer, require_dispatcher
 from cungoods.services.errors import invalid
-from cungoods.services.money import ledger
+from cungoods.services.money import credited, ledger
 
 DEFAULT_RATE_BP = 800  # 8 %
 BASIS_POINTS = 10_000
@@ -74,6 +74,13 @@ async def accrue(
     await ledger.post(
         kind,
         ledger.transfer(source=revenue, target=commission, amount_fen=amount_fen),
+        order_id=order_id,
+        purchase_id=purchase_id,
+    )
+    await credited.tell_credited(
+        user_id=leader_id,
+        amount_fen=amount_fen,
+        what="commission on an order handed out" if order_id else "commission",
         order_id=order_id,
         purchase_id=purchase_id,
     )
