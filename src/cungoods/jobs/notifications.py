@@ -10,7 +10,8 @@ import httpx
 from cungoods.jobs.timer import Timer
 from cungoods.services import notify_sender
 
-DEFAULT_MAX_SLEEP = 5.0
+# A new message waits at most this long: one indexed look per second per process.
+DEFAULT_MAX_SLEEP = 1.0
 MIN_SLEEP = 0.05
 
 
