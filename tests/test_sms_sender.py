@@ -121,8 +121,9 @@ async def test_a_message_the_provider_never_takes_is_given_up_after_the_last_att
     settings: Settings,
 ) -> None:
     provider = Provider(failures=100)
+    slow = sms_settings(settings, "", sms_max_attempts=3)
     async with provider_at(provider) as url:
-        async with live_server(sms_settings(settings, url, sms_max_attempts=3)) as live:
+        async with live_server(slow.model_copy(update={"sms_url": url})) as live:
             before = (await live.http.get("/metrics")).text
             line = await make_line(stations=2)
             await place_order(line, 1, await make_user(Role.BUYER))
