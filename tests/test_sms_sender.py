@@ -121,14 +121,15 @@ async def test_a_message_the_provider_never_takes_is_given_up_after_the_last_att
     settings: Settings,
 ) -> None:
     provider = Provider(failures=100)
-    slow = sms_settings(settings, "", sms_max_attempts=3)
-    async with provider_at(provider) as url:
-        async with live_server(slow.model_copy(update={"sms_url": url})) as live:
-            before = (await live.http.get("/metrics")).text
-            line = await make_line(stations=2)
-            await place_order(line, 1, await make_user(Role.BUYER))
-            [row] = await settled(1)
-            after = (await live.http.get("/metrics")).text
+    async with (
+        provider_at(provider) as url,
+        live_server(sms_settings(settings, url, sms_max_attempts=3)) as live,
+    ):
+        before = (await live.http.get("/metrics")).text
+        line = await make_line(stations=2)
+        await place_order(line, 1, await make_user(Role.BUYER))
+        [row] = await settled(1)
+        after = (await live.http.get("/metrics")).text
 
     assert (row.sms_state, row.sms_attempts) == (SmsState.FAILED, 3)
     assert len(provider.received) == 3
