@@ -76,6 +76,7 @@ async def test_a_buyer_is_told_in_their_language_and_the_leaders_hear_of_the_bus
     to_2 = await place_order(line, 2, chinese, status=OrderStatus.CONFIRMED)
     leader_1 = await make_leader(line.station(1))
     leader_2 = await make_leader(line.station(2))
+    villager_2 = await make_user(Role.BUYER, station=line.station(2))
 
     # When the bus leaves, is 15 minutes late after station 1 and reaches station 2
     await record(client, line, "DEPARTED")
@@ -109,6 +110,8 @@ async def test_a_buyer_is_told_in_their_language_and_the_leaders_hear_of_the_bus
         ("TRIP_DELAYED", "R1 班车晚点约 15 分钟。"),
         ("TRIP_ARRIVED", "R1 班车已到达 R1第2村服务站。"),
     ]
+    # A villager of station 2 with no goods on the bus is not a leader: not told.
+    assert await texts(villager_2) == []
     # Written with their events: one notification per person told, none for the trip's own.
     delayed = await Event.get(kind="TRIP_DELAYED")
     assert await Notification.filter(event_id=delayed.id).count() == 1

@@ -53,6 +53,30 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "农产品订单 {number} 已退款 {amount_yuan} 元：{reason}",
         "en": "{amount_yuan} yuan of produce purchase {number} refunded: {reason}",
     },
+    "PURCHASE_RESERVED": {
+        "zh": "农产品订单 {number} 已下单，等待农户交货。",
+        "en": "Produce purchase {number} is booked: waiting for the farmer's handover.",
+    },
+    "PURCHASE_HANDED_OVER": {
+        "zh": "农产品订单 {number} 已交到服务站。",
+        "en": "Produce purchase {number} was handed over at the station.",
+    },
+    "PURCHASE_IN_TRANSIT": {
+        "zh": "农产品订单 {number} 已随车进城。",
+        "en": "Produce purchase {number} is on the bus to the city.",
+    },
+    "PURCHASE_AT_HUB": {
+        "zh": "农产品订单 {number} 已到仓库，可凭提货码提取。",
+        "en": "Produce purchase {number} is at the hub: collect it with your collect code.",
+    },
+    "PURCHASE_COLLECTED": {
+        "zh": "农产品订单 {number} 已提取。",
+        "en": "Produce purchase {number} is collected.",
+    },
+    "PURCHASE_CANCELLED": {
+        "zh": "农产品订单 {number} 已取消。",
+        "en": "Produce purchase {number} is cancelled.",
+    },
     "GROUP_BUY_UNMET": {
         "zh": "{product} 未成团（需 {min_units} 件，仅 {units} 件），"
         "订单 {number} 中该商品已取消并退款。",

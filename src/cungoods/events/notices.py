@@ -53,7 +53,12 @@ async def write(
         where.append(f"id IN ({sql.placeholders(1, len(people))})")
         args += people
     if stations:
-        where.append(f"station_id IN ({sql.placeholders(1 + len(args), len(stations))})")
+        # Only the leaders of those stations (villagers belong to a station too): a text match
+        # on the JSON list, the same on both databases; _roles() below decides exactly.
+        where.append(
+            f"(station_id IN ({sql.placeholders(1 + len(args), len(stations))}) "
+            f"AND CAST(roles AS TEXT) LIKE '%\"{Role.LEADER.value}\"%')"
+        )
         args += stations
     rows = await sql.fetch(
         f"SELECT id, language, phone, station_id, roles FROM {table} WHERE {' OR '.join(where)}",
