@@ -11,15 +11,18 @@ from builders_orders import (
     SERVICE_DATE,
     Shop,
     after_cutoff,
+    bring_to_station,
+    make_leader,
     make_shop,
     place,
     sold,
     used_g,
+    viewer,
 )
 from cungoods.api.ids import to_global_id
 from cungoods.models import Event, Notification, Order, OrderLine, SaleItem, Shipment
 from cungoods.models.enums import AccountKind, OrderStatus, Role, ShipmentState
-from cungoods.services import capacity
+from cungoods.services import capacity, orders
 from cungoods.services.money import ledger
 
 OPEN = """
@@ -250,6 +253,15 @@ async def test_an_unmet_group_is_cancelled_at_the_cutoff_refunded_to_the_fen(
     assert await capacity.invariant_violations() == []
     assert await ledger.invariant_violations() == []
     assert await OrderLine.filter(order_id=mixed.id, quantity=0).count() == 1
+
+    # When the rest is picked up, the leader earns commission on the fish only: 8 % of
+    # 5,160 fen, rounded down (the rice line's refund is not taken off a second time).
+    leader = await make_leader(shop.station(2))
+    await bring_to_station(mixed)
+    await orders.confirm_pickup(
+        viewer=viewer(leader), order_id=mixed.id, pickup_code=mixed.pickup_code
+    )
+    assert await ledger.balance_of(AccountKind.LEADER_COMMISSION, leader.id) == 412
 
 
 async def test_a_met_group_is_confirmed_untouched(client: httpx.AsyncClient) -> None:

@@ -135,10 +135,12 @@ async def accrue_for_order(*, order_id: int, leader_id: int) -> int:
     lines = [(int(r["quantity"]), int(r["unit_price_fen"]), str(r["category"])) for r in rows]
     earned = order_commission(lines, await rates())
     order = await Order.get(id=order_id)
-    if order.refunded_fen > 0:
-        earned = in_proportion(
-            earned, max(order.total_fen - order.refunded_fen, 0), order.total_fen
-        )
+    # Lines cut to fewer units (a group buy that did not form) earn on what is left, and their
+    # refund is already out of the lines: only the rest of what was refunded lowers it further.
+    kept_fen = sum(quantity * unit_price_fen for quantity, unit_price_fen, _ in lines)
+    other_refunds = order.refunded_fen - max(order.total_fen - kept_fen, 0)
+    if other_refunds > 0:
+        earned = in_proportion(earned, max(kept_fen - other_refunds, 0), kept_fen)
     await accrue(leader_id=leader_id, amount_fen=earned, order_id=order_id)
     return earned
 
