@@ -85,7 +85,8 @@ async def build_world() -> World:
     target = await make_user(Role.BUYER, name="新团长")
     tokens: dict[str, str | None] = {"anonymous": None}
     tokens |= {role: token_for(user) for role, user in users.items()}
-    # One event of their own each, so that myUpdates has something to replay for everyone.
+    # One event of their own each, so that myUpdates has something to replay for everyone
+    # (and myNotifications something to show: the outbox writes a notification with it).
     async with in_transaction():
         for user in users.values():
             await outbox.record("NOTICE", message="欢迎", user_ids=(user.id,), trip_topic=False)

@@ -546,6 +546,21 @@ OPS: dict[str, Op] = {
         lambda w: {"input": {"claimId": w.ids["claim"], "approve": False}},
         prepare=claim_filed,
     ),
+    # --- notifications (the world gives everyone one: builders_authz.py) ----------------
+    "myNotifications": Op("query", _q(CONN, "myNotifications(first: 5)"), _none),
+    "unreadNotificationCount": Op("query", "query { result: unreadNotificationCount }", _none),
+    "markNotificationsRead": Op(
+        "mutation",
+        _m("markNotificationsRead", "MarkNotificationsReadInput"),
+        lambda w: {"input": {"all": True}},
+        changes_world=False,
+    ),
+    "setLanguage": Op(
+        "mutation",
+        _m("setLanguage", "SetLanguageInput"),
+        lambda w: {"input": {"language": "EN"}},
+        changes_world=False,
+    ),
     # --- subscriptions -------------------------------------------------------------------
     "tripUpdates": Op(
         "subscription",

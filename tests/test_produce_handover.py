@@ -125,6 +125,8 @@ async def test_produce_goes_from_the_farmer_to_the_buyer_step_by_step(
         "PURCHASE_HANDED_OVER",
         "PURCHASE_REFUNDED",  # the 5 斤 not handed over (tests/test_money_produce.py)
         "PURCHASE_AT_HUB",
+        "MONEY_RECEIVED",  # the farmer is credited (issue 13: they are told)
+        "MONEY_RECEIVED",  # and the leader's collection fee
         "PURCHASE_COLLECTED",
     ]
 

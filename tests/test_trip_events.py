@@ -151,16 +151,18 @@ async def test_each_event_reaches_the_topics_of_those_concerned(client: httpx.As
     for kind, seq in (("DEPARTED", None), ("ARRIVED", 1), ("LEFT", 1)):
         assert (await record(client, driver, line, kind, stopSeq=seq))["errors"] == []
 
-    # Then trip events go to the trip (and to the station they happen at); order and purchase
-    # events go to the order or purchase, its station and its people, never to the trip topic
+    # Then trip events go to the trip, to every station it serves and to the people whose
+    # goods it carries (issue 13); order and purchase events go to the order or purchase, its
+    # station and its people, never to the trip topic
     trip, station = f"trip:{line.trip.id}", f"station:{line.station(1).id}"
+    served = {trip, station, f"station:{line.station(2).id}", f"user:{buyer.id}"}
     expected = {
-        "TRIP_DEPARTED": {trip},
+        "TRIP_DEPARTED": served,
         "ORDER_LOADED": {f"order:{order.id}", station, f"user:{buyer.id}"},
         "ORDER_IN_TRANSIT": {f"order:{order.id}", station, f"user:{buyer.id}"},
-        "TRIP_ARRIVED": {trip, station},
+        "TRIP_ARRIVED": served,
         "ORDER_AT_STATION": {f"order:{order.id}", station, f"user:{buyer.id}"},
-        "TRIP_LEFT": {trip, station},
+        "TRIP_LEFT": served,
         "PURCHASE_IN_TRANSIT": {
             f"purchase:{purchase.id}",
             station,

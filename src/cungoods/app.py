@@ -30,10 +30,11 @@ from cungoods.db.errors import is_database_unavailable
 from cungoods.events.broker import Broker
 from cungoods.events.factory import make_broker
 from cungoods.jobs.cutoff import CutoffScheduler
+from cungoods.jobs.notifications import SmsSender
 from cungoods.jobs.payments import PaymentExpiry
 from cungoods.jobs.returns import Returns
 from cungoods.observability import logs
-from cungoods.services import clock
+from cungoods.services import clock, notify_sender
 from cungoods.services.auth import configure_hashing, load_viewer
 from cungoods.services.errors import DomainError
 from cungoods.services.money import fees
@@ -149,6 +150,13 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         collection_fee_bp=settings.collection_fee_bp,
         payment_timeout_minutes=settings.payment_timeout_minutes,
     )
+    sms = notify_sender.config_of(
+        url=settings.sms_url,
+        max_attempts=settings.sms_max_attempts,
+        retry_seconds=settings.sms_retry_seconds,
+        timeout_seconds=settings.sms_timeout_seconds,
+    )
+    notify_sender.configure(sms)
     logs.configure_if_unset(level=settings.log_level, json_format=settings.log_json)
     broker = make_broker(settings)
     graphql = GraphQLApp(settings, broker)
@@ -172,6 +180,10 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         # Orders nobody picked up go back to the hub; produce nobody collected is flagged.
         uncollected = Returns(grace_days=settings.pickup_grace_days)
         uncollected.start()
+        # Notifications go out as text messages when a provider is configured.
+        sender = SmsSender(sms) if sms is not None else None
+        if sender is not None:
+            sender.start()
         try:
             yield
         finally:
@@ -179,6 +191,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             await cutoffs.stop()
             await expiry.stop()
             await uncollected.stop()
+            if sender is not None:
+                await sender.stop()
             if manage_db:
                 await db.close()
 

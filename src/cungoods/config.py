@@ -157,6 +157,23 @@ class Settings(BaseSettings):
         default=64 * 1024 * 1024,
         description="bytes of JSON the cached answers of one process may hold in all",
     )
+    # Telling people (issue 13).
+    sms_url: str | None = Field(
+        default=None,
+        description="the SMS provider's endpoint: each notification of a person with a phone is "
+        "POSTed to it as JSON; no text messages when unset",
+    )
+    sms_max_attempts: int = Field(
+        default=5, ge=1, le=50, description="attempts per text message before it is FAILED"
+    )
+    sms_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="the back-off after a first failed attempt; it doubles with each more",
+    )
+    sms_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="how long one POST to the SMS provider may take"
+    )
     # Observability (issue 7).
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR")
     log_json: bool = Field(

@@ -43,6 +43,8 @@ from cungoods.api.money.queries import MoneyQuery
 from cungoods.api.network.mutations import NetworkMutation
 from cungoods.api.network.queries import NetworkQuery
 from cungoods.api.node import Node, resolve_node
+from cungoods.api.notifications.mutations import NotificationMutation
+from cungoods.api.notifications.queries import NotificationQuery
 from cungoods.api.orders.mutations import OrderMutation
 from cungoods.api.orders.queries import OrderQuery
 from cungoods.api.orders.unlock import PickupCodeMutation
@@ -82,6 +84,7 @@ QUERY_TYPES = (
     DispatchQuery,
     MoneyQuery,
     ClaimQuery,  # claims, myClaims
+    NotificationQuery,
 )
 MUTATION_TYPES = (
     AccountMutation,
@@ -94,6 +97,7 @@ MUTATION_TYPES = (
     MoneyMutation,
     PaymentMutation,  # startPayment
     ClaimMutation,  # recordShortage, confirmArrival, fileClaim, resolveClaim
+    NotificationMutation,  # markNotificationsRead, setLanguage
 )
 SUBSCRIPTION_TYPES = (LiveSubscription,)
 

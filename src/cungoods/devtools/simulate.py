@@ -37,7 +37,7 @@ from tortoise.transactions import in_transaction
 
 from cungoods.config import Settings
 from cungoods.db import setup as db
-from cungoods.devtools import simulate_exceptions_hub
+from cungoods.devtools import simulate_exceptions_hub, simulate_group_rules
 from cungoods.models import (
     Hub,
     Order,
@@ -344,6 +344,12 @@ class Simulation:
                 opens_at=None,
                 cutoff_at=None,
                 items=[catalog.ItemSpec(product_id=p.id, stock=stock) for p in products.values()],
+            ),
+        )
+        await self.attempt(
+            "openSaleWindow (group rules)",
+            lambda: simulate_group_rules.set_group_rules(
+                viewer=self.people.dispatcher, service_date=service_date, rng=self.random
             ),
         )
         window = await SaleWindow.get(service_date=service_date)

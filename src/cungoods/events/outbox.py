@@ -6,10 +6,12 @@ on commit, so listeners never hear of a change that rolled back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from tortoise import connections
 
 from cungoods.db import sql
-from cungoods.events import local
+from cungoods.events import local, notices
 from cungoods.models import Event, EventTopic, Order, ProducePurchase
 
 NOTIFY_CHANNEL = "cungoods_events"
@@ -23,6 +25,7 @@ def topics_of(
     purchase_id: int | None = None,
     station_id: int | None = None,
     user_ids: tuple[int, ...] = (),
+    station_ids: tuple[int, ...] = (),
 ) -> list[str]:
     topics = [
         f"{name}:{value}"
@@ -34,6 +37,7 @@ def topics_of(
         )
         if value is not None
     ]
+    topics += [f"station:{sid}" for sid in sorted(set(station_ids) - {station_id})]
     topics += [f"user:{user_id}" for user_id in sorted(set(user_ids))]
     return topics
 
@@ -50,11 +54,20 @@ async def record(
     status: str | None = None,
     user_ids: tuple[int, ...] = (),
     trip_topic: bool = True,
+    params: Mapping[str, object] | None = None,
+    station_ids: tuple[int, ...] = (),
+    followers: tuple[int, ...] = (),
+    tell_leaders_of: tuple[int, ...] = (),
 ) -> Event:
-    """Write one event and its topics; call inside the use case's transaction.
+    """Write one event, its topics and its notifications; call inside the use case's
+    transaction.
 
     The trip topic is open to anyone signed in, so order and purchase events stay off it
-    (`trip_topic=False`) while still recording which trip they ride."""
+    (`trip_topic=False`) while still recording which trip they ride. `user_ids` are the people
+    told (a notification each, written from `params` in their language: events/notices.py);
+    `followers` and `station_ids` only see it live (a trip's event on the topics of the
+    stations it serves and of the people whose goods it carries); `tell_leaders_of` are the
+    stations whose leaders are told too."""
     # Two statements in plain SQL (db/sql.py): the event, then all its topics at once.
     event = await sql.insert(
         Event,
@@ -74,9 +87,11 @@ async def record(
         order_id=order_id,
         purchase_id=purchase_id,
         station_id=station_id,
-        user_ids=user_ids,
+        user_ids=user_ids + followers,
+        station_ids=station_ids,
     )
     await sql.insert_many(EventTopic, ("event_id", "topic"), ((event.id, t) for t in topics))
+    await notices.write(event, user_ids=user_ids, leaders_of=tell_leaders_of, params=params)
     connection = connections.get("default")
     if connection.capabilities.dialect == "postgres":
         await connection.execute_query("SELECT pg_notify($1, $2)", [NOTIFY_CHANNEL, str(event.id)])
@@ -106,6 +121,11 @@ async def record_order_status(
         status=str(order.status),
         user_ids=(order.buyer_id,),
         trip_topic=False,
+        params={
+            "number": order.number,
+            "pickup_code": order.pickup_code,
+            "service_date": order.service_date,
+        },
     )
 
 
@@ -124,4 +144,5 @@ async def record_purchase_status(
         status=str(purchase.status),
         user_ids=(purchase.buyer_id, farmer_id),
         trip_topic=False,
+        params={"number": purchase.number},
     )

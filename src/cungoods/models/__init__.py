@@ -14,6 +14,7 @@ from cungoods.models.money import (
     Statement,
 )
 from cungoods.models.network import Hub, Leg, Route, RouteStop, Station, Trip, TripStop, Vehicle
+from cungoods.models.notifications import Notification
 from cungoods.models.orders import Order, OrderLine
 from cungoods.models.produce import ProduceListing, ProduceOffer, ProducePurchase, ProduceRequest
 from cungoods.models.shipping import Shipment
@@ -31,6 +32,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "Leg",
+    "Notification",
     "Order",
     "OrderLine",
     "Payment",

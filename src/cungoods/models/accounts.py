@@ -19,6 +19,8 @@ class User(Model):
         "models.Station", related_name="users", null=True, on_delete=fields.SET_NULL
     )
     created_at = fields.DatetimeField(auto_now_add=True)
+    # The language their notifications are written in: "zh" or "en".
+    language = fields.CharField(max_length=2, default="zh", db_default="zh")
 
     station_id: int | None
 

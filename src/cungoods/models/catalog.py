@@ -50,6 +50,10 @@ class SaleItem(Model):
     price_fen = fields.IntField()
     stock = fields.IntField()
     sold = fields.IntField(default=0)
+    # Group-buy rules (issue 13): 成团, the units the whole window must reach by the cutoff or
+    # every line of the item is cancelled and refunded; 限购, the units one buyer may order.
+    min_units = fields.IntField(null=True)
+    max_per_buyer = fields.IntField(null=True)
 
     window_id: int
     product_id: int

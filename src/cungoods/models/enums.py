@@ -144,3 +144,18 @@ class ClaimStatus(StrEnum):
     FILED = "FILED"  # waiting for a dispatcher
     APPROVED = "APPROVED"  # refunded (an arrival claim is approved when it is recorded)
     REJECTED = "REJECTED"  # no money moved
+
+
+class Language(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+class SmsState(StrEnum):
+    """Where a notification's text message stands (services/notify_sender.py)."""
+
+    OFF = "OFF"  # no SMS: none configured when it was written
+    PENDING = "PENDING"  # to be sent (again, after a failure, at sms_next_at)
+    SENDING = "SENDING"  # claimed by one sender; nobody else sends it
+    SENT = "SENT"
+    FAILED = "FAILED"  # given up after the last attempt

@@ -104,6 +104,12 @@ RESPONSE_CACHE_SIZE = Gauge(
 RESPONSE_CACHE_BYTES = Gauge(
     "cungoods_response_cache_bytes", "Bytes of JSON the response cache of this process holds."
 )
+SMS = Counter(
+    "cungoods_sms_total",
+    "Text messages to the SMS provider by outcome: sent, retried (an attempt failed and it "
+    "waits to go again), failed (given up after the last attempt).",
+    ["outcome"],
+)
 HTTP_REQUESTS = Counter(
     "cungoods_http_requests_total",
     "HTTP requests by route and status code.",

@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from cungoods.events import outbox
 from cungoods.models import Station, User
-from cungoods.models.enums import Role
+from cungoods.models.enums import Language, Role
 from cungoods.services.auth import (
     Viewer,
     check_password,
@@ -70,8 +70,10 @@ async def register(
     station_id: int | None,
     secret: str,
     ttl_seconds: int,
+    language: Language = Language.ZH,
 ) -> SignedIn:
-    """Open a BUYER or FARMER account; other roles are given by an admin."""
+    """Open a BUYER or FARMER account; other roles are given by an admin. `language` is the
+    one their notifications are written in."""
     number = normalize_phone(phone)
     _check_password(password)
     name = name.strip()
@@ -91,6 +93,7 @@ async def register(
                 password_hash=password_hash,
                 roles=[role.value],
                 station=station,
+                language=Language(language).value,
             )
     except IntegrityError as exc:
         raise DomainError(

@@ -43,6 +43,9 @@ class ItemSpec:
     product_id: int
     stock: int
     price_fen: int | None = None
+    # Group-buy rules (services/group_rules.py); None: no such rule.
+    min_units: int | None = None
+    max_per_buyer: int | None = None
 
 
 def default_cutoff(service_date: dt.date) -> dt.datetime:
@@ -149,13 +152,18 @@ async def open_sale_window(
                         product_id=spec.product_id,
                         price_fen=price,
                         stock=spec.stock,
+                        min_units=spec.min_units,
+                        max_per_buyer=spec.max_per_buyer,
                     )
                 )
                 continue
             # Conditional like every stock change: a concurrent order may have sold more since
             # we read the row.
             changed = await SaleItem.filter(id=item.id, sold__lte=spec.stock).update(
-                stock=spec.stock, price_fen=price
+                stock=spec.stock,
+                price_fen=price,
+                min_units=spec.min_units,
+                max_per_buyer=spec.max_per_buyer,
             )
             if changed != 1:
                 sold = (await SaleItem.get(id=item.id)).sold
@@ -208,6 +216,9 @@ def _check_items(items: Sequence[ItemSpec]) -> None:
         seen.add(item.product_id)
         if not 0 <= item.stock <= MAX_STOCK:
             problems.append(invalid(f"stock is 0 to {MAX_STOCK}", "items", str(i), "stock"))
+        for name, value in (("minUnits", item.min_units), ("maxPerBuyer", item.max_per_buyer)):
+            if value is not None and not 1 <= value <= MAX_STOCK:
+                problems.append(invalid(f"{name} is 1 to {MAX_STOCK}", "items", str(i), name))
         if item.price_fen is not None and not 0 < item.price_fen <= MAX_PRICE_FEN:
             problems.append(
                 invalid(f"a price is 1 to {MAX_PRICE_FEN} fen", "items", str(i), "priceFen")

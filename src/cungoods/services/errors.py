@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
     # An after-sale claim filed later than CUNGOODS_CLAIM_HOURS after pickup.
     CLAIM_WINDOW_CLOSED = "CLAIM_WINDOW_CLOSED"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
 
 
 class DomainError(Exception):

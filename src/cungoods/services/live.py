@@ -5,6 +5,10 @@ A subscription asks here for its topic once, when it starts; the broker then str
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+from cungoods.db import sql
 from cungoods.events.outbox import topics_of
 from cungoods.models import (
     Event,
@@ -14,8 +18,10 @@ from cungoods.models import (
     ProducePurchase,
     Station,
     Trip,
+    TripStop,
 )
-from cungoods.services import orders, purchases
+from cungoods.models.enums import OrderStatus, PurchaseStatus
+from cungoods.services import clock, orders, purchases
 from cungoods.services.auth import Viewer, require_viewer
 from cungoods.services.errors import DomainError, not_allowed, not_found
 
@@ -122,3 +128,39 @@ async def _may_follow(viewer: Viewer, topic: str) -> bool:
     except DomainError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class TripAudience:
+    """Who follows a trip's events live besides its own topic: the stations it stops at and
+    the people whose orders or purchases ride it and are not done."""
+
+    station_ids: tuple[int, ...]
+    user_ids: tuple[int, ...]
+
+
+_DONE_ORDERS = (OrderStatus.CANCELLED.value, OrderStatus.PICKED_UP.value)
+_DONE_PURCHASES = (PurchaseStatus.CANCELLED.value, PurchaseStatus.COLLECTED.value)
+_RIDERS_SQL = (
+    f"SELECT buyer_id FROM {Order._meta.db_table} WHERE trip_id = $1 AND status NOT IN ($2, $3) "
+    f"UNION SELECT buyer_id FROM {ProducePurchase._meta.db_table} "
+    "WHERE trip_id = $1 AND status NOT IN ($4, $5)"
+)
+
+
+async def trip_audience(*, trip_id: int) -> TripAudience:
+    """The stations and people a trip's event (a delay, an arrival) reaches live."""
+    stops = await TripStop.filter(trip_id=trip_id, station_id__isnull=False).values("station_id")
+    rows = await sql.fetch(_RIDERS_SQL, trip_id, *_DONE_ORDERS, *_DONE_PURCHASES)
+    return TripAudience(
+        station_ids=tuple(sorted({int(stop["station_id"]) for stop in stops})),
+        user_ids=tuple(sorted({int(row["buyer_id"]) for row in rows})),
+    )
+
+
+async def start_of_day_cursor() -> int:
+    """The cursor just before today's first event (service time zone): following a topic
+    after it replays everything since midnight, then goes on live, from the same table."""
+    midnight = clock.at(clock.today(), "00:00").astimezone(dt.UTC)
+    last = await Event.filter(at__lt=midnight).order_by("-id").limit(1).values("id")
+    return int(last[0]["id"]) if last else 0

@@ -50,7 +50,7 @@ from cungoods.services.capacity import Load, NoCapacity, Ride, Way
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_allowed, not_found
 from cungoods.services.idempotency import run_once
 from cungoods.services.listings import MAX_QUANTITY, MAX_TOTAL_FEN
-from cungoods.services.money import fees, ledger, payments, refunds
+from cungoods.services.money import credited, fees, ledger, payments, refunds
 from cungoods.services.pagination import Page, PageArgs, page
 
 CODE_DIGITS = 6
@@ -353,6 +353,19 @@ async def _release_to_farmer(purchase: ProducePurchase, *, farmer_id: int) -> No
         commission = await ledger.account(AccountKind.LEADER_COMMISSION, leader_id)
         legs.append(ledger.Leg(commission, split.leader_fen))
     await ledger.post(LedgerKind.FARMER_CREDIT, legs, purchase_id=purchase.id, memo=purchase.number)
+    await credited.tell_credited(
+        user_id=farmer_id,
+        amount_fen=split.farmer_fen,
+        what=f"produce {purchase.number} collected",
+        purchase_id=purchase.id,
+    )
+    if leader_id is not None:
+        await credited.tell_credited(
+            user_id=leader_id,
+            amount_fen=split.leader_fen,
+            what=f"collection fee on produce {purchase.number}",
+            purchase_id=purchase.id,
+        )
 
 
 async def station_leader(station_id: int) -> int | None:

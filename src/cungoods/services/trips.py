@@ -32,7 +32,7 @@ from tortoise.transactions import in_transaction
 from cungoods.events import outbox
 from cungoods.models import ProduceListing, ProducePurchase, Route, Station, Trip, TripStop
 from cungoods.models.enums import OrderStatus, PurchaseStatus, TripStatus
-from cungoods.services import clock, orders, returns, trip_changes
+from cungoods.services import clock, live, orders, returns, trip_changes
 from cungoods.services.auth import Viewer, require_dispatcher, require_viewer
 from cungoods.services.errors import DomainError, ErrorCode, invalid, not_allowed, not_found
 from cungoods.services.idempotency import run_once
@@ -209,7 +209,17 @@ class _Run:
         self.trip.status = status
         await Trip.filter(id=self.trip.id).update(status=status)
 
-    async def _record(self, kind: TripEventKind, message: str, stop: TripStop | None) -> None:
+    async def _record(
+        self,
+        kind: TripEventKind,
+        message: str,
+        stop: TripStop | None,
+        *,
+        params: dict[str, object] | None = None,
+        tell_leaders_of: tuple[int, ...] = (),
+    ) -> None:
+        # The stations the trip serves and the people whose goods ride it follow it live.
+        audience = await live.trip_audience(trip_id=self.trip.id)
         await outbox.record(
             f"{outbox.TRIP_PREFIX}{kind.value}",
             message=message,
@@ -217,6 +227,10 @@ class _Run:
             station_id=None if stop is None else stop.station_id,
             stop_seq=None if stop is None else stop.seq,
             status=self.trip.status.value,
+            station_ids=audience.station_ids,
+            followers=audience.user_ids,
+            params={"route": self.route_code, **(params or {})},
+            tell_leaders_of=tell_leaders_of,
         )
 
     async def _place(self, stop: TripStop) -> str:
@@ -257,7 +271,13 @@ class _Run:
             raise _state(f"the bus has not left stop {seq - 1} yet")
         await TripStop.filter(id=stop.id).update(arrived_at=self.now)
         place = await self._place(stop)
-        await self._record(TripEventKind.ARRIVED, f"{self.route_code} arrived at {place}", stop)
+        await self._record(
+            TripEventKind.ARRIVED,
+            f"{self.route_code} arrived at {place}",
+            stop,
+            params={"place": place},
+            tell_leaders_of=() if stop.station_id is None else (stop.station_id,),
+        )
         if stop.station_id is not None:
             await orders.advance_trip_orders(
                 trip_id=self.trip.id,
@@ -320,7 +340,12 @@ class _Run:
         await Trip.filter(id=self.trip.id).update(delay_minutes=self.trip.delay_minutes)
         message = f"{self.route_code} is running {minutes} min late" + (f": {note}" if note else "")
         await self._record(
-            TripEventKind.DELAYED, message, None if where is None else self.stops[where]
+            TripEventKind.DELAYED,
+            message,
+            None if where is None else self.stops[where],
+            params={"minutes": minutes},
+            # The leaders of the stations the bus has yet to reach are told it is late.
+            tell_leaders_of=tuple(s.station_id for s in ahead if s.station_id is not None),
         )
 
     async def completed(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from cungoods.api.accounts.types import Role
+from cungoods.api.accounts.types import Language, Role
 
 
 @strawberry.input(description="Open a BUYER or FARMER account.")
@@ -15,6 +15,9 @@ class RegisterInput:
     role: Role = strawberry.field(description="BUYER or FARMER.")
     station_id: strawberry.ID | None = strawberry.field(
         default=None, description="Home station (a farmer's handover station; required for FARMER)."
+    )
+    language: Language = strawberry.field(
+        default=Language.ZH, description="The language of their notifications (default zh)."
     )
 
 

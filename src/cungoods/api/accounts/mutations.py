@@ -42,6 +42,7 @@ class AccountMutation:
                 station_id=optional_pk(input.station_id, "Station", "stationId"),
                 secret=settings.signing_key,
                 ttl_seconds=settings.token_ttl_seconds,
+                language=input.language,
             ),
             token=lambda signed_in: signed_in.token,
             user=lambda signed_in: _session_user(signed_in, info),

@@ -12,6 +12,7 @@ from cungoods.api.ids import to_global_id
 from cungoods.api.money.wallet import Wallet
 from cungoods.api.node import Node, node_of, register_node
 from cungoods.api.scalars import Long
+from cungoods.models.enums import Language as DomainLanguage
 from cungoods.models.enums import Role as DomainRole
 from cungoods.services import people
 from cungoods.services.money import wallet as wallets
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 # returns it); naming the class, not the call's result, keeps it a type for mypy.
 Role = DomainRole
 strawberry.enum(Role, name="Role", description="What a user may do.")
+Language = DomainLanguage
+strawberry.enum(
+    Language, name="Language", description="The language a person's notifications are written in."
+)
 
 
 @strawberry.type(description="A person using cungoods: villager, farmer, leader, driver, staff.")
@@ -30,12 +35,20 @@ class User(Node):
     db_id: strawberry.Private[int]
     station_db_id: strawberry.Private[int | None]
     phone_visible: strawberry.Private[str | None]
+    language_value: strawberry.Private[DomainLanguage]
     name: str = strawberry.field(description="Display name.")
     roles: list[Role] = strawberry.field(description="Roles held.")
 
     @strawberry.field(description="Phone number: shown to the user themselves and to staff.")
     def phone(self) -> str | None:
         return self.phone_visible
+
+    @strawberry.field(
+        description="The language their notifications are written in: shown to the user "
+        "themselves and to staff."
+    )
+    def language(self) -> Language | None:
+        return None if self.phone_visible is None else self.language_value
 
     @strawberry.field(description="A leader's station, or a villager's home station.")
     async def station(
@@ -66,6 +79,7 @@ class User(Node):
             db_id=user.id,
             station_db_id=user.station_id,
             phone_visible=user.phone if sees_phone else None,
+            language_value=DomainLanguage(user.language),
             name=user.name,
             roles=[DomainRole(role) for role in user.roles],
         )

@@ -18,6 +18,17 @@ class SaleItemInput:
     price_fen: int | None = strawberry.field(
         default=None, description="Price per unit in fen (default: the catalog price)."
     )
+    min_units: int | None = strawberry.field(
+        default=None,
+        description="成团: the units the whole window must reach by the cutoff, else every "
+        "line of this item is cancelled and refunded (null: no minimum). Given again on each "
+        "change of the window.",
+    )
+    max_per_buyer: int | None = strawberry.field(
+        default=None,
+        description="限购: the units one buyer may order of this item in the window (null: no "
+        "limit). Given again on each change of the window.",
+    )
 
 
 @strawberry.input(description="Open (or change) the sale window of a service date.")
@@ -46,6 +57,12 @@ def item_specs(items: list[SaleItemInput]) -> list[catalog.ItemSpec]:
         except DomainError as error:
             raise DomainError(error.code, error.message, ["items", str(i), "productId"]) from error
         specs.append(
-            catalog.ItemSpec(product_id=product_id, stock=item.stock, price_fen=item.price_fen)
+            catalog.ItemSpec(
+                product_id=product_id,
+                stock=item.stock,
+                price_fen=item.price_fen,
+                min_units=item.min_units,
+                max_per_buyer=item.max_per_buyer,
+            )
         )
     return specs

@@ -54,6 +54,20 @@ class SaleItem(Node):
     price_fen: int = strawberry.field(description="Price per unit in this window, in fen.")
     stock: int = strawberry.field(description="Units on sale.")
     sold: int = strawberry.field(description="Units ordered so far.")
+    min_units: int | None = strawberry.field(
+        description="成团: the units the window must reach by the cutoff, else the item's lines "
+        "are cancelled and refunded (null: no minimum)."
+    )
+    max_per_buyer: int | None = strawberry.field(
+        description="限购: the units one buyer may order in the window (null: no limit)."
+    )
+
+    @strawberry.field(
+        description="Whether the group has formed: no minimum, or the units ordered so far "
+        "reach it."
+    )
+    def group_formed(self) -> bool:
+        return self.min_units is None or self.sold >= self.min_units
 
     @strawberry.field(description="Units still available.")
     def remaining(self) -> int:
@@ -80,6 +94,8 @@ class SaleItem(Node):
             price_fen=item.price_fen,
             stock=item.stock,
             sold=item.sold,
+            min_units=item.min_units,
+            max_per_buyer=item.max_per_buyer,
         )
 
 

@@ -143,7 +143,9 @@ async def _claim_node(info: Info, pk: int) -> Claim | None:
 register_node("Claim", _claim_node)
 
 
-@strawberry.type(description="One order's part of a shortage: the units taken off and refunded; a value type.")
+@strawberry.type(
+    description="One order's part of a shortage: the units taken off and refunded; a value type."
+)
 class ShortOrder:
     units: int = strawberry.field(description="Units taken off the order.")
     refunded_fen: int = strawberry.field(description="What was refunded for them, in fen.")
@@ -195,7 +197,9 @@ class Shortage:
         )
 
 
-@strawberry.type(description="A station leader's check of what a trip brought (到货验收); a value type.")
+@strawberry.type(
+    description="A station leader's check of what a trip brought (到货验收); a value type."
+)
 class ArrivalCheck:
     trip_db_id: strawberry.Private[int]
     station_db_id: strawberry.Private[int]

@@ -68,6 +68,22 @@ After = Annotated[
 ]
 
 
+ReplayToday = Annotated[
+    bool,
+    strawberry.argument(
+        description="Without `after`: replay today's events (since midnight, service time) "
+        "first, then follow live, without gap or repeat."
+    ),
+]
+
+
+async def _cursor(after: str | None, replay_today: bool) -> int | None:
+    cursor = from_cursor(after)
+    if cursor is None and replay_today:
+        return await live.start_of_day_cursor()
+    return cursor
+
+
 @strawberry.type
 class LiveSubscription:
     @strawberry.subscription(description="A trip's progress (anyone signed in).")
@@ -129,34 +145,39 @@ class LiveSubscription:
             yield event
 
     @strawberry.subscription(
-        description="Everything arriving at and leaving a station: the bus, its orders, the "
-        "produce taken in (the station's leader, dispatchers)."
+        description="Everything arriving at and leaving a station: the bus (its delays and "
+        "progress on every trip that serves it), its orders, the produce taken in (the "
+        "station's leader, dispatchers)."
     )
     async def station_updates(
         self,
         info: Info,
         station_id: strawberry.ID,
         after: After = None,
+        replay_today: ReplayToday = False,
     ) -> Events:
-        cursor = from_cursor(after)
         pk = pk_of(station_id, "Station", "stationId")
 
         async def recheck(viewer: Viewer | None) -> str:
             return await live.station_topic(viewer=viewer, station_id=pk)
 
         topic = await recheck(info.context.viewer)  # the same rule asked again before each event
+        cursor = await _cursor(after, replay_today)
 
         async for event in _follow(info, topic, cursor, recheck):
             yield event
 
     @strawberry.subscription(
-        description="The viewer's own orders and purchases (as buyer, or as farmer)."
+        description="The viewer's own orders and purchases (as buyer, or as farmer), and the "
+        "delays and progress of the trips carrying them."
     )
     async def my_updates(
         self,
         info: Info,
         after: After = None,
+        replay_today: ReplayToday = False,
     ) -> Events:
         topic = live.own_topic(viewer=info.context.viewer)
-        async for event in _follow(info, topic, from_cursor(after), _own):
+        cursor = await _cursor(after, replay_today)
+        async for event in _follow(info, topic, cursor, _own):
             yield event

@@ -18,7 +18,7 @@ from cungoods.models import (
 from cungoods.models.enums import AccountKind, LedgerKind
 from cungoods.services.auth import Viewer, require_dispatcher
 from cungoods.services.errors import invalid
-from cungoods.services.money import ledger
+from cungoods.services.money import credited, ledger
 
 DEFAULT_RATE_BP = 800  # 8 %
 BASIS_POINTS = 10_000
@@ -77,6 +77,13 @@ async def accrue(
         order_id=order_id,
         purchase_id=purchase_id,
     )
+    await credited.tell_credited(
+        user_id=leader_id,
+        amount_fen=amount_fen,
+        what="commission on an order handed out" if order_id else "commission",
+        order_id=order_id,
+        purchase_id=purchase_id,
+    )
 
 
 async def reverse(*, leader_id: int, amount_fen: int, order_id: int) -> None:
@@ -128,11 +135,14 @@ async def accrue_for_order(*, order_id: int, leader_id: int) -> int:
     lines = [(int(r["quantity"]), int(r["unit_price_fen"]), str(r["category"])) for r in rows]
     earned = order_commission(lines, await rates())
     order = await Order.get(id=order_id)
-    if order.refunded_fen > 0:
-        # What the buyer kept of what they paid. Units taken off the lines (a shortage, an
-        # arrival check) left the total and the lines with their refund, so they count once.
-        kept = min(order.paid_fen - order.refunded_fen, order.total_fen)
-        earned = in_proportion(earned, max(kept, 0), order.total_fen)
+    # Commission is earned on the lines as they are now. Units taken off them (a shortage, an
+    # arrival check, a group buy that did not form) left the lines with their refund, so the
+    # part of the refunds that the cut lines account for (paid − the lines' worth) is already
+    # out; only refunds beyond it lower the commission further.
+    kept_fen = sum(quantity * unit_price_fen for quantity, unit_price_fen, _ in lines)
+    other_refunds = order.refunded_fen - max(order.paid_fen - kept_fen, 0)
+    if other_refunds > 0 and kept_fen > 0:
+        earned = in_proportion(earned, max(kept_fen - other_refunds, 0), kept_fen)
     await accrue(leader_id=leader_id, amount_fen=earned, order_id=order_id)
     return earned
 

@@ -126,5 +126,10 @@ async def refund(
         purchase_id=purchase_id,
         user_ids=(buyer_id,),
         trip_topic=False,
+        params={
+            "number": row["number"],
+            "amount_yuan": f"{amount_fen / 100:.2f}",
+            "reason": reason,
+        },
     )
     return transaction_id

@@ -16,7 +16,7 @@ from cungoods.db import sql
 from cungoods.events.outbox import record_order_status
 from cungoods.models import Order, SaleWindow, Shipment
 from cungoods.models.enums import OrderStatus, PaymentStatus
-from cungoods.services import capacity, clock, stock
+from cungoods.services import capacity, clock, group_rules, stock
 from cungoods.services.auth import Viewer, require_dispatcher, require_viewer
 from cungoods.services.errors import DomainError, ErrorCode, not_allowed, not_found
 from cungoods.services.orders import expiry
@@ -113,8 +113,9 @@ async def run_cutoff(*, viewer: Viewer | None, service_date: dt.date) -> SaleWin
 
 
 async def cut_off(*, window_id: int) -> int:
-    """Mark the window cut off and confirm its placed orders that are paid, one event each, and
-    release the unpaid ones (expired: stock and room go back); returns how many were confirmed.
+    """Mark the window cut off and confirm its placed orders that are paid, one event each,
+    release the unpaid ones (expired: stock and room go back) and cancel the lines of items
+    whose group did not form (group_rules.py); returns how many were confirmed.
     Claiming the window row first makes concurrent runs (another server process) a no-op."""
     async with in_transaction():
         claimed = await SaleWindow.filter(id=window_id, cutoff_done_at=None).update(
@@ -133,6 +134,9 @@ async def cut_off(*, window_id: int) -> int:
                 await expiry.release_unpaid(
                     order, message=f"order {order.number} was not paid by the cutoff"
                 )
+        # 成团: items short of their group size are cancelled now the window's units are final.
+        emptied = await group_rules.cancel_unmet(window_id=window_id, orders=orders)
+        orders = [order for order in orders if order.id not in emptied]
         if orders:
             await Order.filter(
                 id__in=[order.id for order in orders], status=OrderStatus.PLACED

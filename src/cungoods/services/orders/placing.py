@@ -21,7 +21,7 @@ from cungoods.models.enums import (
     Role,
     TripStatus,
 )
-from cungoods.services import capacity, clock, stock
+from cungoods.services import capacity, clock, group_rules, stock
 from cungoods.services.auth import Viewer, require_role
 from cungoods.services.capacity import Load, NoCapacity, Seat
 from cungoods.services.errors import DomainError, DomainErrors, ErrorCode, invalid, not_found
@@ -153,6 +153,19 @@ async def _place(
             for i, line in enumerate(lines)
         ],
     )
+    # 限购: after the stock, whose row locks make the count race-safe (group_rules.py).
+    await group_rules.check_limits(
+        buyer_id=buyer_id,
+        wanted=[
+            group_rules.Wanted(
+                sale_item_id=line.sale_item_id,
+                max_per_buyer=items[line.sale_item_id].max_per_buyer,
+                quantity=line.quantity,
+                field=("lines", str(i), "quantity"),
+            )
+            for i, line in enumerate(lines)
+        ],
+    )
 
     seats = await _seats(station_id=station_id, service_date=service_date)
     load = capacity.total(
@@ -261,13 +274,15 @@ class _Item:
     weight_g: int
     volume_cm3: int
     temperature: str
+    max_per_buyer: int | None
 
 
 # placeOrder's reads in plain SQL (db/sql.py): it is the hottest path of the API, and the ORM's
 # statement building cost more than the statements themselves.
 _ITEMS_SQL = (
     "SELECT si.id, si.window_id, si.price_fen, p.name, p.unit, p.weight_g, p.volume_cm3, "
-    "p.temperature FROM sale_item si JOIN product p ON p.id = si.product_id WHERE si.id IN ({})"
+    "p.temperature, si.max_per_buyer "
+    "FROM sale_item si JOIN product p ON p.id = si.product_id WHERE si.id IN ({})"
 )
 _STOPS_SQL = (
     "SELECT ts.trip_id, ts.seq, t.route_id FROM trip_stop ts JOIN trip t ON t.id = ts.trip_id "

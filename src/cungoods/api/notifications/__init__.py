@@ -1,0 +1,2 @@
+"""The notification inbox: myNotifications, the unread count, markNotificationsRead,
+setLanguage."""
