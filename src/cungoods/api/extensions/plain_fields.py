@@ -97,7 +97,7 @@ def _leaf_plan(field: GraphQLField) -> tuple[str, Any, bool] | None:
         return known[1]
     plan = None
     name = _attribute(field)
-    kind = field.type
+    kind: Any = field.type
     nullable = not isinstance(kind, GraphQLNonNull)
     if not nullable:
         kind = kind.of_type
@@ -145,7 +145,8 @@ def _scalar(kind: Any) -> Reader:
 
 def _object(kind: GraphQLObjectType, fields: list[tuple[str, str | None, Reader | None]]) -> Reader:
     """Reads (response name, attribute, reader) per field; attribute None is __typename."""
-    is_type_of = kind.is_type_of
+    # strawberry's check is an isinstance on the value; it does not look at the info
+    is_type_of: Any = kind.is_type_of
     type_name = kind.name
 
     def read(value: Any) -> Any:
@@ -292,7 +293,9 @@ class PlainFieldExecution(SharedEventExecution):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        others = super().execute_fields(parent_type, source_value, path, rest, position_context)
+        others: Any = super().execute_fields(
+            parent_type, source_value, path, rest, position_context
+        )
         order = list(grouped_field_set)
         if self.is_awaitable(others):
             return _merge_later(others, fast, order)
