@@ -446,6 +446,8 @@ async def main(args: argparse.Namespace) -> None:
         try:
             await wait_until_up(graphql_port, server)
             await wait_until_up(baseline_port, baseline)
+            if args.save_answers:
+                await save_answers(reads_of(scene), graphql_port, scene, args.save_answers)
             for read in reads:
                 ratios.append(await measure(read, graphql_port, baseline_port, scene, args))
         finally:
@@ -458,6 +460,18 @@ async def main(args: argparse.Namespace) -> None:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def save_answers(reads: list[Read], port: int, scene: Scene, path: str) -> None:
+    """Each read's query, variables and data, for bench/graphql_core_versions.py (written
+    before measuring, so the blocking write costs the measurement nothing)."""
+    saved = {}
+    for read in reads:
+        payload = {"query": read.query, "variables": read.variables}
+        body = await ask(port, "/graphql", payload, scene.tokens[read.viewer])
+        assert isinstance(body, dict)
+        saved[read.name] = {**payload, "data": body["data"]}
+    Path(path).write_text(json.dumps(saved, ensure_ascii=False))  # noqa: ASYNC240
 
 
 async def measure(
@@ -509,6 +523,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cold", type=int, default=20, help="reads after a change, per read")
     parser.add_argument("--only", action="append", help="run this read only (repeatable)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the orders")
+    parser.add_argument(
+        "--save-answers", metavar="FILE", help="write each read's query and answer here (JSON)"
+    )
     parser.add_argument(
         "--server-log", default="/tmp/cungoods-bench-dispatch.log", help="servers' output"
     )
