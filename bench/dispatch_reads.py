@@ -29,7 +29,9 @@ Both against:
   same JSON (orjson): no GraphQL, no ORM, no DataLoaders.
 
 Before measuring, each read's two answers are compared and must be equal. The ratios printed
-are GraphQL/baseline: requests/s when hot, 1/latency (baseline p50 / GraphQL p50) when cold.
+are GraphQL/baseline: requests/s when hot, 1/latency (baseline p50 / GraphQL p50) when cold,
+and the server's CPU time per request when hot (baseline's / ours, read from /proc: it holds
+when other processes share the CPUs, which the two throughput figures do not).
 `--only NAME` (repeatable) runs some reads only.
 """
 
@@ -336,6 +338,12 @@ async def ask(port: int, path: str, payload: object, token: str) -> object:
     return body
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used (user + system, all its threads), from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def load(
     name: str,
     port: int,
@@ -343,14 +351,21 @@ async def load(
     payload: object,
     token: str,
     args: argparse.Namespace,
-) -> Result:
+    pid: int,
+) -> tuple[Result, float]:
+    """The hot run, and the server's CPU milliseconds per request over it (a figure that the
+    other processes on the machine, the load generator among them, hardly disturb)."""
+    answered = 0
+
     async def client(n: int, running: Callable[[], bool], tally: Tally) -> None:
+        nonlocal answered
         connection = await Connection.open(port)
         try:
             while running():
                 began = time.perf_counter()
                 status, body = await connection.post_json(path, payload, token)
                 ended = time.perf_counter()
+                answered += 1
                 if status == 200 and isinstance(body, dict) and "errors" not in body:
                     tally.latencies.append((began, ended - began))
                 else:
@@ -358,7 +373,9 @@ async def load(
         finally:
             connection.close()
 
-    return await drive(name, args.clients, args.warmup, args.seconds, client)
+    before = cpu_seconds(pid)
+    result = await drive(name, args.clients, args.warmup, args.seconds, client)
+    return result, 1000 * (cpu_seconds(pid) - before) / max(answered, 1)
 
 
 async def cold(
@@ -408,10 +425,11 @@ def spawn_baseline(url: str, port: int, log: str) -> Any:
     return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
 
 
-def line(result: Result) -> str:
+def line(result: Result, cpu_ms: float) -> str:
     return (
         f"    {result.name:<9} {result.per_second:8.1f} req/s   p50 {result.p50_ms:7.1f} ms   "
-        f"p99 {result.p99_ms:7.1f} ms   ({result.requests} requests)"
+        f"p99 {result.p99_ms:7.1f} ms   server CPU {cpu_ms:6.2f} ms/request   "
+        f"({result.requests} requests)"
     )
 
 
@@ -442,21 +460,25 @@ async def main(args: argparse.Namespace) -> None:
         graphql_port, baseline_port = free_port(), free_port()
         server = start_server(url, graphql_port, 1, args.server_log)
         baseline = spawn_baseline(url, baseline_port, args.server_log + ".baseline")
-        ratios: list[tuple[str, float, float]] = []
+        ratios: list[tuple[str, float, float, float]] = []
         try:
             await wait_until_up(graphql_port, server)
             await wait_until_up(baseline_port, baseline)
             if args.save_answers:
                 await save_answers(reads_of(scene), graphql_port, scene, args.save_answers)
             for read in reads:
-                ratios.append(await measure(read, graphql_port, baseline_port, scene, args))
+                ratios.append(
+                    await measure(
+                        read, (graphql_port, server.pid), (baseline_port, baseline.pid), scene, args
+                    )
+                )
         finally:
             for process in (server, baseline):
                 process.terminate()
                 process.wait(timeout=30)
-        print("ratios GraphQL/baseline (goals: hot >= 1.0, cold >= 0.5):")
-        for read_name, hot, cold_ratio in ratios:
-            print(f"  {read_name:<16} hot {hot:5.2f}   cold {cold_ratio:5.2f}")
+        print("ratios GraphQL/baseline (goals: hot >= 1.0, cold >= 0.5; CPU: per request, hot):")
+        for read_name, hot, cold_ratio, cpu in ratios:
+            print(f"  {read_name:<16} hot {hot:5.2f}   cold {cold_ratio:5.2f}   CPU {cpu:5.2f}")
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
@@ -475,32 +497,40 @@ async def save_answers(reads: list[Read], port: int, scene: Scene, path: str) ->
 
 
 async def measure(
-    read: Read, graphql: int, baseline: int, scene: Scene, args: argparse.Namespace
-) -> tuple[str, float, float]:
-    """One read: its answers compared, then hot and cold on both servers; the two ratios."""
+    read: Read,
+    graphql: tuple[int, int],
+    baseline: tuple[int, int],
+    scene: Scene,
+    args: argparse.Namespace,
+) -> tuple[str, float, float, float]:
+    """One read: its answers compared, then hot and cold on both servers (port, pid); the
+    ratios hot (requests/s), cold (1/latency) and CPU (baseline's per request / ours)."""
     token = scene.tokens[read.viewer]
     payload = {"query": read.query, "variables": read.variables}
-    ours = await ask(graphql, "/graphql", payload, token)
-    theirs = await ask(baseline, read.path, read.body, token)
+    ours = await ask(graphql[0], "/graphql", payload, token)
+    theirs = await ask(baseline[0], read.path, read.body, token)
     same = ours == theirs
     size = len(json.dumps(ours))
     print(f"{read.name} as the {read.viewer} ({size / 1024:.0f} KB of JSON; equal: {same})")
     if not same:
         raise SystemExit(f"{read.name}: the answers differ:\n{ours!s:.2000}\n{theirs!s:.2000}")
     hot = {
-        "GraphQL": await load("GraphQL", graphql, "/graphql", payload, token, args),
-        "baseline": await load("baseline", baseline, read.path, read.body, token, args),
+        "GraphQL": await load("GraphQL", graphql[0], "/graphql", payload, token, args, graphql[1]),
+        "baseline": await load(
+            "baseline", baseline[0], read.path, read.body, token, args, baseline[1]
+        ),
     }
     print("  hot")
-    for result in hot.values():
-        print(line(result))
-    hot_ratio = hot["GraphQL"].per_second / hot["baseline"].per_second
-    print(f"    ratio GraphQL/baseline: {hot_ratio:.2f} in requests/s")
-    ours_ms, theirs_ms = await cold(read, graphql, baseline, scene, args.cold)
+    for result, cpu_ms in hot.values():
+        print(line(result, cpu_ms))
+    hot_ratio = hot["GraphQL"][0].per_second / hot["baseline"][0].per_second
+    cpu_ratio = hot["baseline"][1] / hot["GraphQL"][1]
+    print(f"    ratio GraphQL/baseline: {hot_ratio:.2f} in requests/s, {cpu_ratio:.2f} in CPU")
+    ours_ms, theirs_ms = await cold(read, graphql[0], baseline[0], scene, args.cold)
     cold_ratio = theirs_ms / ours_ms
     print(f"  cold: GraphQL p50 {ours_ms:.1f} ms, baseline p50 {theirs_ms:.1f} ms")
     print(f"    ratio GraphQL/baseline: {cold_ratio:.2f} in 1/latency", flush=True)
-    return read.name, hot_ratio, cold_ratio
+    return read.name, hot_ratio, cold_ratio, cpu_ratio
 
 
 async def admin_counts(trip_id: int) -> str:
