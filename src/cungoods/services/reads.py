@@ -34,6 +34,8 @@ async def _rows(model: type[M], field: str, keys: Sequence[int], order_by: str) 
     column = meta.fields_db_projection[field]
     ordered = meta.fields_db_projection[order_by]
     unique = list(dict.fromkeys(keys))
+    if not unique:
+        return []
     postgres = sql.is_postgres()
     text = _select(meta.db_table, column, ordered, postgres, 1 if postgres else len(unique))
     rows = await sql.fetch(text, unique) if postgres else await sql.fetch(text, *unique)
