@@ -1,5 +1,5 @@
-"""The hub's dispatch reads under load: the GraphQL server against a raw-asyncpg baseline that
-builds the same JSON.
+"""The hot reads under load: the GraphQL server against a raw-asyncpg baseline that builds the
+same JSON, hot (the same read back to back) and cold (the first read after a change).
 
 Run (PostgreSQL must answer at 127.0.0.1:5432 as user postgres, as for the tests):
 
@@ -7,27 +7,32 @@ Run (PostgreSQL must answer at 127.0.0.1:5432 as user postgres, as for the tests
 
 It creates a throw-away database (dropped at the end), builds the demo county with its catalog,
 and puts on route R1's next trip about `--orders` confirmed orders (1 to 4 lines each, spread
-over its 26 stations, each from another villager) and some farmers' produce. Then, for each of
-the two reads a dispatcher (or the driver, or a leader) makes before the bus leaves:
+over its 26 stations, each from another villager; one villager has a page of orders) and some
+farmers' produce. Then for each hot read of the frontends (READS below: the board's
+`trips(date)`, a trip's every-stop manifests, one station's manifest as its leader reads it,
+the pick list, the loading plan, a villager's myOrders and one order):
 
-1. **loadingPlan**: the crates in loading order with their orders and lines, the produce to
-   collect at each stop with its farmer, and the load of every leg;
-2. **stops with manifests**: `trip { stops { seq station { name } manifest { orders { number
-   pickupCode buyer { name } lines { quantity product { name } } } } } }`,
+- **hot**: `--clients` concurrent clients (each on its own keep-alive HTTP connection, through a
+  minimal HTTP/1.1 client so the load generator stays light) send the read back to back for
+  `--seconds` after `--warmup` seconds: requests/s and p50/p99 latency;
+- **cold**: `--cold` times, a dispatcher reports a one-minute delay of the trip (a real mutation
+  through the server, which changes the trip's times and writes its events), then one client
+  reads: p50 latency of that first read after the change.
 
-`--clients` concurrent clients (each on its own keep-alive HTTP connection, through a minimal
-HTTP/1.1 client so the load generator stays light) send the read back to back to:
+Both against:
 
-- **GraphQL**: the real server (`uvicorn cungoods.app:create_app --factory`, one worker);
-- **baseline**: a bare Starlette endpoint on the same uvicorn stack (one worker, an asyncpg pool
-  of the server's size) that checks the token and the viewer's role as the server does, loads
-  the same rows with hand-written SQL and builds the same JSON with json.dumps: no GraphQL, no
-  ORM, no DataLoaders. The crate and leg arithmetic is the same pure code
-  (services/dispatch_plans.py) in both.
+- **GraphQL**: the real server (`uvicorn cungoods.app:create_app --factory`, one worker,
+  production mode);
+- **baseline**: bench/read_baselines.py, a bare Starlette endpoint per read on the same uvicorn
+  stack (one worker, an asyncpg pool of the server's size) that checks the token and the
+  viewer's rights as the server does, loads the same rows with hand-written SQL and builds the
+  same JSON (orjson): no GraphQL, no ORM, no DataLoaders.
 
-Before measuring, each read's two answers are compared and must be equal. It prints requests/s
-and p50/p99 latency for each, measured for `--seconds` after `--warmup` seconds, and the ratio
-GraphQL/baseline in requests per second.
+Before measuring, each read's two answers are compared and must be equal. The ratios printed
+are GraphQL/baseline: requests/s when hot, 1/latency (baseline p50 / GraphQL p50) when cold,
+and the server's CPU time per request when hot (baseline's / ours, read from /proc: it holds
+when other processes share the CPUs, which the two throughput figures do not).
+`--only NAME` (repeatable) runs some reads only.
 """
 
 from __future__ import annotations
@@ -38,10 +43,12 @@ import datetime as dt
 import json
 import os
 import random
+import statistics
 import sys
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +65,14 @@ from place_order import (  # noqa: E402  (the shared load-generation helpers of 
     start_server,
     wait_until_up,
 )
+from read_baselines import serve_baseline  # noqa: E402
 from tortoise.transactions import in_transaction  # noqa: E402
 
 from cungoods.api.ids import to_global_id  # noqa: E402
 from cungoods.db import setup as db  # noqa: E402
 from cungoods.models import (  # noqa: E402
     Leg,
+    Order,
     ProduceListing,
     Route,
     SaleItem,
@@ -72,7 +81,7 @@ from cungoods.models import (  # noqa: E402
     TripStop,
     User,
 )
-from cungoods.models.enums import Direction, Role, Temperature  # noqa: E402
+from cungoods.models.enums import Role, Temperature  # noqa: E402
 from cungoods.seed.catalog import seed_catalog  # noqa: E402
 from cungoods.seed.demo import (  # noqa: E402
     dispatcher_phone,
@@ -82,24 +91,46 @@ from cungoods.seed.demo import (  # noqa: E402
 )
 from cungoods.services import catalog, clock, orders, purchases  # noqa: E402
 from cungoods.services.auth import Viewer, hash_password, issue_token  # noqa: E402
-from cungoods.services.capacity import Load  # noqa: E402
-from cungoods.services.dispatch_plans import (  # noqa: E402
-    Line,
-    OrderToPack,
-    Span,
-    crates_of,
-    fullest_leg,
-    load_profile,
-    loading_order,
-)
 
 PG_ADMIN = os.environ.get("CUNGOODS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 POOL_SIZE = db.DEFAULT_PG_POOL
 HUGE = 2_000_000_000
 BENCH_WALLET_FEN = 10**12  # every buyer can pay for any run
 ROUTE = "R1"
+MY_ORDERS = 12  # the orders of the villager whose myOrders is read (a page of 10 and more)
 
 LOAD = "weightG volumeCm3 chilledG"
+TRIPS = f"""
+query($date: Date!) {{
+  trips(date: $date) {{
+    status stops {{ seq station {{ name }} }} legs {{ seq used {{ {LOAD} }} capacity {{ {LOAD} }} }}
+  }}
+}}
+"""
+STOPS_WITH_MANIFESTS = """
+query($trip: ID!) {
+  trip(id: $trip) {
+    stops { seq station { name }
+            manifest { orders { number pickupCode buyer { name }
+                                lines { quantity product { name } } } } }
+  }
+}
+"""
+ORDER_LINES = "lines { quantity unitPriceFen product { name } }"
+STATION_MANIFEST = f"""
+query($trip: ID!, $station: ID!) {{
+  stationManifest(tripId: $trip, stationId: $station) {{
+    stopSeq orders {{ number status pickupCode totalFen buyer {{ name }} {ORDER_LINES} }}
+  }}
+}}
+"""
+PICK_LIST = f"""
+query($trip: ID!) {{
+  pickList(tripId: $trip) {{
+    orderCount load {{ {LOAD} }} products {{ product {{ name }} quantity orders load {{ {LOAD} }} }}
+  }}
+}}
+"""
 LOADING_PLAN = f"""
 query($trip: ID!) {{
   loadingPlan(tripId: $trip) {{
@@ -113,27 +144,81 @@ query($trip: ID!) {{
   }}
 }}
 """
-STOPS_WITH_MANIFESTS = """
-query($trip: ID!) {
-  trip(id: $trip) {
-    stops { seq station { name }
-            manifest { orders { number pickupCode buyer { name }
-                                lines { quantity product { name } } } } }
+ORDER_FIELDS = f"number status totalFen pickupCode station {{ name }} {ORDER_LINES}"
+MY_ORDERS_QUERY = f"""
+query($first: Int!) {{
+  myOrders(first: $first) {{
+    totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {ORDER_FIELDS} }} }}
+  }}
+}}
+"""
+ORDER = f"""
+query($id: ID!) {{
+  order(id: $id) {{ {ORDER_FIELDS} history {{ status message }} }}
+}}
+"""
+DELAY = """
+mutation($trip: ID!) {
+  recordTripEvent(input: { tripId: $trip, kind: DELAYED, minutes: 1 }) {
+    trip { delayMinutes } errors { code message }
   }
 }
 """
-READS = {"loadingPlan": LOADING_PLAN, "stops with manifests": STOPS_WITH_MANIFESTS}
-BASELINE_PATHS = {"loadingPlan": "/loading-plan", "stops with manifests": "/manifests"}
-TO_PACK = ("CONFIRMED", "LOADED")
-IN_MANIFEST = ("CONFIRMED", "LOADED", "IN_TRANSIT", "AT_STATION", "PICKED_UP")
-TO_COLLECT = ("RESERVED", "HANDED_OVER")
+
+
+@dataclass(frozen=True)
+class Scene:
+    """The trip on which the reads run, and who reads."""
+
+    trip_id: int
+    service_date: dt.date
+    station_id: int  # a station on the trip, whose leader reads its manifest
+    order_id: int  # an order of the villager, read by them
+    tokens: dict[str, str]  # dispatcher, leader, villager
+
+
+@dataclass(frozen=True)
+class Read:
+    """One hot read: the GraphQL request, and the baseline's path and body, as one viewer."""
+
+    name: str
+    query: str
+    variables: dict[str, Any]
+    path: str
+    body: dict[str, Any]
+    viewer: str
+
+
+def reads_of(scene: Scene) -> list[Read]:
+    trip = to_global_id("Trip", scene.trip_id)
+    station = to_global_id("Station", scene.station_id)
+    order = to_global_id("Order", scene.order_id)
+    trip_id = {"tripId": scene.trip_id}
+    on_trip = {"trip": trip}
+    date = scene.service_date.isoformat()
+    return [
+        Read("trips(date)", TRIPS, {"date": date}, "/trips", {"date": date}, "dispatcher"),
+        Read("trip manifests", STOPS_WITH_MANIFESTS, on_trip, "/manifests", trip_id, "dispatcher"),
+        Read(
+            "stationManifest",
+            STATION_MANIFEST,
+            {**on_trip, "station": station},
+            "/station-manifest",
+            {**trip_id, "stationId": scene.station_id},
+            "leader",
+        ),
+        Read("pickList", PICK_LIST, on_trip, "/pick-list", trip_id, "dispatcher"),
+        Read("loadingPlan", LOADING_PLAN, on_trip, "/loading-plan", trip_id, "dispatcher"),
+        Read("myOrders", MY_ORDERS_QUERY, {"first": 10}, "/my-orders", {"first": 10}, "villager"),
+        Read("order", ORDER, {"id": order}, "/order", {"orderId": scene.order_id}, "villager"),
+    ]
 
 
 # --- the trip ---------------------------------------------------------------------------------
 
 
-async def build_trip(orders_wanted: int, purchases_wanted: int, seed: int) -> tuple[int, str]:
-    """Route R1's next trip with the orders and produce on it; (trip id, dispatcher token)."""
+async def build_trip(orders_wanted: int, purchases_wanted: int, seed: int) -> Scene:
+    """Route R1's next trip with the orders and produce on it, and who reads it."""
     rng = random.Random(seed)
     await seed_network()
     await seed_trips(days=3)
@@ -178,6 +263,8 @@ async def build_trip(orders_wanted: int, purchases_wanted: int, seed: int) -> tu
             )
 
     await asyncio.gather(*(place(villager) for villager in villagers))
+    for _ in range(MY_ORDERS - 1):  # one villager with a page of orders to read
+        await place(villagers[0])
 
     farmers = [
         u for u in await User.filter(phone__startswith="136") if Role.FARMER.value in u.roles
@@ -209,281 +296,31 @@ async def build_trip(orders_wanted: int, purchases_wanted: int, seed: int) -> tu
         )
     await orders.cut_off(window_id=window.id)
     dispatcher = await User.get(phone=dispatcher_phone())
-    return trip.id, issue_token(user_id=dispatcher.id, secret=SECRET, ttl_seconds=24 * 3600)
-
-
-# --- the baseline server ----------------------------------------------------------------------
-
-
-def _load(weight: int, volume: int, chilled: int) -> dict[str, int]:
-    return {"weightG": weight, "volumeCm3": volume, "chilledG": chilled}
-
-
-def _of(load: Load) -> dict[str, int]:
-    return _load(load.weight_g, load.volume_cm3, load.chilled_g)
-
-
-async def _viewer(conn: asyncpg.Connection, authorization: str) -> tuple[int, set[str]] | None:
-    import jwt
-
-    try:
-        claims = jwt.decode(authorization.removeprefix("Bearer "), SECRET, algorithms=["HS256"])
-    except jwt.InvalidTokenError:
-        return None
-    row = await conn.fetchrow("SELECT id, roles FROM account WHERE id = $1", int(claims["sub"]))
-    if row is None:
-        return None
-    roles = row["roles"]
-    return row["id"], set(json.loads(roles) if isinstance(roles, str) else roles)
-
-
-async def baseline_loading_plan(conn: asyncpg.Connection, trip_id: int) -> dict[str, Any]:
-    stops = await conn.fetch(
-        "SELECT ts.seq, ts.station_id, s.name FROM trip_stop ts "
-        "LEFT JOIN station s ON s.id = ts.station_id WHERE ts.trip_id = $1 ORDER BY ts.seq",
-        trip_id,
+    villager = villagers[0]
+    station_id = villager.station_id or stations[0]
+    leader = next(
+        user for user in await User.filter(station_id=station_id) if Role.LEADER.value in user.roles
     )
-    seq_of = {row["station_id"]: row["seq"] for row in stops if row["station_id"] is not None}
-    name_of = {row["station_id"]: row["name"] for row in stops}
-    rows = await conn.fetch(
-        "SELECT o.id AS order_id, o.number, o.station_id, ol.quantity, ol.unit_price_fen, "
-        "p.id AS product_id, p.name, p.weight_g, p.volume_cm3, p.temperature "
-        "FROM order_line ol JOIN cg_order o ON o.id = ol.order_id "
-        "JOIN sale_item si ON si.id = ol.sale_item_id JOIN product p ON p.id = si.product_id "
-        "WHERE o.trip_id = $1 AND o.status = ANY($2::text[]) ORDER BY o.id, ol.id",
-        trip_id,
-        list(TO_PACK),
-    )
-    numbers: dict[int, str] = {}
-    names: dict[int, str] = {}
-    lines: dict[int, list[Line]] = {}
-    station_of: dict[int, int] = {}
-    for row in rows:
-        numbers[row["order_id"]] = row["number"]
-        names[row["product_id"]] = row["name"]
-        station_of[row["order_id"]] = row["station_id"]
-        lines.setdefault(row["order_id"], []).append(
-            Line(
-                row["order_id"],
-                row["product_id"],
-                row["quantity"],
-                row["weight_g"],
-                row["volume_cm3"],
-                Temperature(row["temperature"]),
-                row["unit_price_fen"],
-            )
-        )
-    packed = [
-        OrderToPack(order_id, station_of[order_id], seq_of[station_of[order_id]], tuple(found))
-        for order_id, found in lines.items()
-    ]
-    steps = [
-        {
-            "step": step.step,
-            "position": step.position,
-            "space": step.space.value,
-            "crate": {
-                "stopSeq": step.crate.stop_seq,
-                "temperature": step.crate.temperature.value,
-                "units": step.crate.units,
-                "station": {"name": name_of[step.crate.station_id]},
-                "load": _of(step.crate.load),
-                "orders": [
-                    {
-                        "number": numbers[order.order_id],
-                        "lines": [
-                            {"quantity": line.quantity, "product": {"name": names[line.product_id]}}
-                            for line in order.lines
-                        ],
-                    }
-                    for order in step.crate.orders
-                ],
-            },
-        }
-        for step in loading_order(crates_of(packed))
-    ]
-    produce = await conn.fetch(
-        "SELECT p.number, p.station_id, p.quantity, p.handed_over_quantity, s.weight_g, "
-        "l.title, u.name AS farmer FROM produce_purchase p "
-        "JOIN produce_listing l ON l.id = p.listing_id JOIN shipment s ON s.id = p.shipment_id "
-        "JOIN account u ON u.id = l.farmer_id "
-        "WHERE p.trip_id = $1 AND p.status = ANY($2::text[]) ORDER BY p.id",
-        trip_id,
-        list(TO_COLLECT),
-    )
-    at: dict[int, list[asyncpg.Record]] = {}
-    for row in produce:
-        at.setdefault(row["station_id"], []).append(row)
-    collections = [
-        {
-            "stopSeq": seq_of.get(station_id, 0),
-            "station": {"name": name_of[station_id]},
-            "load": {"weightG": sum(row["weight_g"] for row in found)},
-            "produce": [
-                {
-                    "number": row["number"],
-                    "title": row["title"],
-                    "quantity": row["handed_over_quantity"] or row["quantity"],
-                    "weightG": row["weight_g"],
-                    "farmer": {"name": row["farmer"]},
-                }
-                for row in found
-            ],
-        }
-        for station_id, found in sorted(at.items(), key=lambda item: seq_of.get(item[0], 0))
-    ]
-    legs = await conn.fetch(
-        "SELECT capacity_g, capacity_cm3, chilled_capacity_g FROM leg WHERE trip_id = $1 "
-        "ORDER BY seq",
-        trip_id,
-    )
-    spans = [
-        Span(
-            row["from_seq"],
-            row["to_seq"],
-            Load(row["weight_g"], row["volume_cm3"], row["chilled_g"]),
-            Direction(row["direction"]),
-        )
-        for row in await conn.fetch(
-            "SELECT direction, from_seq, to_seq, weight_g, volume_cm3, chilled_g FROM shipment "
-            "WHERE trip_id = $1 AND state = 'RESERVED'",
-            trip_id,
-        )
-    ]
-    profile = load_profile([Load(*row) for row in legs], spans)
-    fullest = fullest_leg(profile)
-    return {
-        "data": {
-            "loadingPlan": {
-                "steps": steps,
-                "collections": collections,
-                "legs": [
-                    {
-                        "seq": leg.seq,
-                        "capacity": _of(leg.capacity),
-                        "down": _of(leg.down),
-                        "up": _of(leg.up),
-                        "fill": round(leg.fill, 4),
-                    }
-                    for leg in profile
-                ],
-                "fullestLeg": None
-                if fullest is None
-                else {"seq": fullest.seq, "fill": round(fullest.fill, 4)},
-            }
-        }
-    }
-
-
-async def baseline_manifests(conn: asyncpg.Connection, trip_id: int) -> dict[str, Any]:
-    stops = await conn.fetch(
-        "SELECT ts.seq, ts.station_id, s.name FROM trip_stop ts "
-        "LEFT JOIN station s ON s.id = ts.station_id WHERE ts.trip_id = $1 ORDER BY ts.seq",
-        trip_id,
-    )
-    orders_rows = await conn.fetch(
-        "SELECT o.id, o.station_id, o.number, o.pickup_code, u.name FROM cg_order o "
-        "JOIN account u ON u.id = o.buyer_id "
-        "WHERE o.trip_id = $1 AND o.status = ANY($2::text[]) ORDER BY o.id",
-        trip_id,
-        list(IN_MANIFEST),
-    )
-    line_rows = await conn.fetch(
-        "SELECT ol.order_id, ol.quantity, p.name FROM order_line ol "
-        "JOIN cg_order o ON o.id = ol.order_id JOIN sale_item si ON si.id = ol.sale_item_id "
-        "JOIN product p ON p.id = si.product_id "
-        "WHERE o.trip_id = $1 AND o.status = ANY($2::text[]) ORDER BY ol.id",
-        trip_id,
-        list(IN_MANIFEST),
-    )
-    lines: dict[int, list[dict[str, Any]]] = {}
-    for row in line_rows:
-        lines.setdefault(row["order_id"], []).append(
-            {"quantity": row["quantity"], "product": {"name": row["name"]}}
-        )
-    at: dict[int, list[dict[str, Any]]] = {}
-    for row in orders_rows:
-        at.setdefault(row["station_id"], []).append(
-            {
-                "number": row["number"],
-                "pickupCode": row["pickup_code"],
-                "buyer": {"name": row["name"]},
-                "lines": lines.get(row["id"], []),
-            }
-        )
-    return {
-        "data": {
-            "trip": {
-                "stops": [
-                    {
-                        "seq": stop["seq"],
-                        "station": None if stop["station_id"] is None else {"name": stop["name"]},
-                        "manifest": None
-                        if stop["station_id"] is None
-                        else {"orders": at.get(stop["station_id"], [])},
-                    }
-                    for stop in stops
-                ]
-            }
-        }
-    }
-
-
-def baseline_app(dsn: str) -> Any:
-    """The baseline: the same reads, checked and built by hand (no GraphQL, no ORM)."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
-    from starlette.routing import Route as HttpRoute
-
-    pool: dict[str, asyncpg.Pool] = {}
-
-    async def serve(request: Request, build: Callable[..., Any], who: str) -> Response:
-        trip_id = int((await request.json())["tripId"])
-        async with pool["pg"].acquire() as conn:
-            viewer = await _viewer(conn, request.headers.get("authorization", ""))
-            if viewer is None:
-                return JSONResponse({"errors": [{"message": "sign in"}]}, status_code=401)
-            user_id, roles = viewer
-            trip = await conn.fetchrow("SELECT id, driver_id FROM trip WHERE id = $1", trip_id)
-            staff = bool(roles & {Role.DISPATCHER.value, Role.ADMIN.value})
-            if trip is None or not (staff or (who == "driver" and trip["driver_id"] == user_id)):
-                return JSONResponse({"errors": [{"message": "not allowed"}]}, status_code=403)
-            return JSONResponse(await build(conn, trip_id))
-
-    async def loading_plan(request: Request) -> Response:
-        return await serve(request, baseline_loading_plan, "driver")
-
-    async def manifests(request: Request) -> Response:
-        return await serve(request, baseline_manifests, "staff")
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"ok": True})
-
-    async def lifespan(app: Any) -> Any:
-        pool["pg"] = await asyncpg.create_pool(
-            dsn.replace("postgres://", "postgresql://", 1), min_size=2, max_size=POOL_SIZE
-        )
-        yield
-        await pool["pg"].close()
-
-    from contextlib import asynccontextmanager
-
-    return Starlette(
-        routes=[
-            HttpRoute("/loading-plan", loading_plan, methods=["POST"]),
-            HttpRoute("/manifests", manifests, methods=["POST"]),
-            HttpRoute("/healthz", healthz),
-        ],
-        lifespan=asynccontextmanager(lifespan),
+    [order_id] = (
+        await Order.filter(buyer_id=villager.id)
+        .order_by("id")
+        .limit(1)
+        .values_list("id", flat=True)
     )
 
+    def token(user: User) -> str:
+        return issue_token(user_id=user.id, secret=SECRET, ttl_seconds=24 * 3600)
 
-def serve_baseline(dsn: str, port: int) -> None:
-    import uvicorn
-
-    uvicorn.run(
-        baseline_app(dsn), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    return Scene(
+        trip_id=trip.id,
+        service_date=window.service_date,
+        station_id=station_id,
+        order_id=order_id,
+        tokens={
+            "dispatcher": token(dispatcher),
+            "leader": token(leader),
+            "villager": token(villager),
+        },
     )
 
 
@@ -501,6 +338,12 @@ async def ask(port: int, path: str, payload: object, token: str) -> object:
     return body
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used (user + system, all its threads), from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def load(
     name: str,
     port: int,
@@ -508,14 +351,21 @@ async def load(
     payload: object,
     token: str,
     args: argparse.Namespace,
-) -> Result:
+    pid: int,
+) -> tuple[Result, float]:
+    """The hot run, and the server's CPU milliseconds per request over it (a figure that the
+    other processes on the machine, the load generator among them, hardly disturb)."""
+    answered = 0
+
     async def client(n: int, running: Callable[[], bool], tally: Tally) -> None:
+        nonlocal answered
         connection = await Connection.open(port)
         try:
             while running():
                 began = time.perf_counter()
                 status, body = await connection.post_json(path, payload, token)
                 ended = time.perf_counter()
+                answered += 1
                 if status == 200 and isinstance(body, dict) and "errors" not in body:
                     tally.latencies.append((began, ended - began))
                 else:
@@ -523,7 +373,48 @@ async def load(
         finally:
             connection.close()
 
-    return await drive(name, args.clients, args.warmup, args.seconds, client)
+    before = cpu_seconds(pid)
+    result = await drive(name, args.clients, args.warmup, args.seconds, client)
+    return result, 1000 * (cpu_seconds(pid) - before) / max(answered, 1)
+
+
+async def cold(
+    read: Read, graphql: int, baseline: int, scene: Scene, times: int
+) -> tuple[float, float]:
+    """p50 latency (ms) of the first read after a change, on the server and on the baseline:
+    each time, a delay of the trip through the server, then one read of each."""
+    dispatcher = scene.tokens["dispatcher"]
+    change = {"query": DELAY, "variables": {"trip": to_global_id("Trip", scene.trip_id)}}
+    payload = {"query": read.query, "variables": read.variables}
+    token = scene.tokens[read.viewer]
+    took: dict[str, list[float]] = {"GraphQL": [], "baseline": []}
+    connection = await Connection.open(graphql)
+    other = await Connection.open(baseline)
+    try:
+        for _ in range(times):
+            for name, conn, path, body in (
+                ("GraphQL", connection, "/graphql", payload),
+                ("baseline", other, read.path, read.body),
+            ):
+                status, answer = await connection.post_json("/graphql", change, dispatcher)
+                if status != 200 or _failed(answer):
+                    raise SystemExit(f"the change failed: {str(answer)[:300]}")
+                began = time.perf_counter()
+                status, answer = await conn.post_json(path, body, token)
+                took[name].append((time.perf_counter() - began) * 1000)
+                if status != 200:
+                    raise SystemExit(f"{read.name} ({name}): HTTP {status}: {str(answer)[:300]}")
+    finally:
+        connection.close()
+        other.close()
+    return statistics.median(took["GraphQL"]), statistics.median(took["baseline"])
+
+
+def _failed(answer: object) -> bool:
+    if not isinstance(answer, dict):
+        return True
+    payload = (answer.get("data") or {}).get("recordTripEvent") or {}
+    return bool(answer.get("errors") or payload.get("errors"))
 
 
 def spawn_baseline(url: str, port: int, log: str) -> Any:
@@ -534,10 +425,11 @@ def spawn_baseline(url: str, port: int, log: str) -> Any:
     return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
 
 
-def line(result: Result) -> str:
+def line(result: Result, cpu_ms: float) -> str:
     return (
-        f"  {result.name:<9} {result.per_second:8.1f} req/s   p50 {result.p50_ms:7.1f} ms   "
-        f"p99 {result.p99_ms:7.1f} ms   ({result.requests} requests)"
+        f"    {result.name:<9} {result.per_second:8.1f} req/s   p50 {result.p50_ms:7.1f} ms   "
+        f"p99 {result.p99_ms:7.1f} ms   server CPU {cpu_ms:6.2f} ms/request   "
+        f"({result.requests} requests)"
     )
 
 
@@ -552,64 +444,93 @@ async def main(args: argparse.Namespace) -> None:
         try:
             real_now = dt.datetime.now(clock.tz())
             clock.shift(clock.at(real_now.date(), "12:00") - real_now)  # before the cutoff
-            trip_id, token = await build_trip(args.orders, args.purchases, args.seed)
+            scene = await build_trip(args.orders, args.purchases, args.seed)
             clock.shift(dt.timedelta(0))
-            stats = await admin_counts(trip_id)
+            stats = await admin_counts(scene.trip_id)
         finally:
             await db.close()
         print(
-            f"dispatch reads, PostgreSQL: trip {ROUTE} {stats}; {args.clients} clients, "
-            f"{args.seconds:g} s after {args.warmup:g} s warm-up; each server 1 uvicorn worker, "
-            f"pool {POOL_SIZE}; {os.cpu_count()} CPUs",
+            f"hot reads, PostgreSQL: trip {ROUTE} {stats}; hot: {args.clients} clients, "
+            f"{args.seconds:g} s after {args.warmup:g} s warm-up; cold: p50 of {args.cold} "
+            f"reads after a change; each server 1 uvicorn worker, pool {POOL_SIZE}; "
+            f"{os.cpu_count()} CPUs",
             flush=True,
         )
-        graphql_payloads = {
-            read: {"query": query, "variables": {"trip": to_global_id("Trip", trip_id)}}
-            for read, query in READS.items()
-        }
-        results: dict[str, dict[str, Result]] = {read: {} for read in READS}
-        answers: dict[str, dict[str, object]] = {read: {} for read in READS}
-
-        port = free_port()
-        server = start_server(url, port, 1, args.server_log)
+        reads = [r for r in reads_of(scene) if not args.only or r.name in args.only]
+        graphql_port, baseline_port = free_port(), free_port()
+        server = start_server(url, graphql_port, 1, args.server_log)
+        baseline = spawn_baseline(url, baseline_port, args.server_log + ".baseline")
+        ratios: list[tuple[str, float, float, float]] = []
         try:
-            await wait_until_up(port, server)
-            for read in READS:
-                answers[read]["GraphQL"] = await ask(
-                    port, "/graphql", graphql_payloads[read], token
-                )
-                results[read]["GraphQL"] = await load(
-                    "GraphQL", port, "/graphql", graphql_payloads[read], token, args
+            await wait_until_up(graphql_port, server)
+            await wait_until_up(baseline_port, baseline)
+            if args.save_answers:
+                await save_answers(reads_of(scene), graphql_port, scene, args.save_answers)
+            for read in reads:
+                ratios.append(
+                    await measure(
+                        read, (graphql_port, server.pid), (baseline_port, baseline.pid), scene, args
+                    )
                 )
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-
-        port = free_port()
-        baseline = spawn_baseline(url, port, args.server_log + ".baseline")
-        try:
-            await wait_until_up(port, baseline)
-            for read in READS:
-                path, payload = BASELINE_PATHS[read], {"tripId": trip_id}
-                answers[read]["baseline"] = await ask(port, path, payload, token)
-                results[read]["baseline"] = await load("baseline", port, path, payload, token, args)
-        finally:
-            baseline.terminate()
-            baseline.wait(timeout=30)
-
-        for read in READS:
-            same = answers[read]["GraphQL"] == answers[read]["baseline"]
-            size = len(json.dumps(answers[read]["GraphQL"]))
-            print(f"{read} ({size / 1024:.0f} KB of JSON; answers equal: {same})")
-            for result in results[read].values():
-                print(line(result))
-            ratio = results[read]["GraphQL"].per_second / results[read]["baseline"].per_second
-            print(f"  ratio GraphQL/baseline: {ratio:.2f} in requests/s")
-            if not same:
-                raise SystemExit(f"{read}: the GraphQL and baseline answers differ")
+            for process in (server, baseline):
+                process.terminate()
+                process.wait(timeout=30)
+        print("ratios GraphQL/baseline (goals: hot >= 1.0, cold >= 0.5; CPU: per request, hot):")
+        for read_name, hot, cold_ratio, cpu in ratios:
+            print(f"  {read_name:<16} hot {hot:5.2f}   cold {cold_ratio:5.2f}   CPU {cpu:5.2f}")
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def save_answers(reads: list[Read], port: int, scene: Scene, path: str) -> None:
+    """Each read's query, variables and data, for bench/graphql_core_versions.py (written
+    before measuring, so the blocking write costs the measurement nothing)."""
+    saved = {}
+    for read in reads:
+        payload = {"query": read.query, "variables": read.variables}
+        body = await ask(port, "/graphql", payload, scene.tokens[read.viewer])
+        assert isinstance(body, dict)
+        saved[read.name] = {**payload, "data": body["data"]}
+    Path(path).write_text(json.dumps(saved, ensure_ascii=False))  # noqa: ASYNC240
+
+
+async def measure(
+    read: Read,
+    graphql: tuple[int, int],
+    baseline: tuple[int, int],
+    scene: Scene,
+    args: argparse.Namespace,
+) -> tuple[str, float, float, float]:
+    """One read: its answers compared, then hot and cold on both servers (port, pid); the
+    ratios hot (requests/s), cold (1/latency) and CPU (baseline's per request / ours)."""
+    token = scene.tokens[read.viewer]
+    payload = {"query": read.query, "variables": read.variables}
+    ours = await ask(graphql[0], "/graphql", payload, token)
+    theirs = await ask(baseline[0], read.path, read.body, token)
+    same = ours == theirs
+    size = len(json.dumps(ours))
+    print(f"{read.name} as the {read.viewer} ({size / 1024:.0f} KB of JSON; equal: {same})")
+    if not same:
+        raise SystemExit(f"{read.name}: the answers differ:\n{ours!s:.2000}\n{theirs!s:.2000}")
+    hot = {
+        "GraphQL": await load("GraphQL", graphql[0], "/graphql", payload, token, args, graphql[1]),
+        "baseline": await load(
+            "baseline", baseline[0], read.path, read.body, token, args, baseline[1]
+        ),
+    }
+    print("  hot")
+    for result, cpu_ms in hot.values():
+        print(line(result, cpu_ms))
+    hot_ratio = hot["GraphQL"][0].per_second / hot["baseline"][0].per_second
+    cpu_ratio = hot["baseline"][1] / hot["GraphQL"][1]
+    print(f"    ratio GraphQL/baseline: {hot_ratio:.2f} in requests/s, {cpu_ratio:.2f} in CPU")
+    ours_ms, theirs_ms = await cold(read, graphql[0], baseline[0], scene, args.cold)
+    cold_ratio = theirs_ms / ours_ms
+    print(f"  cold: GraphQL p50 {ours_ms:.1f} ms, baseline p50 {theirs_ms:.1f} ms")
+    print(f"    ratio GraphQL/baseline: {cold_ratio:.2f} in 1/latency", flush=True)
+    return read.name, hot_ratio, cold_ratio, cpu_ratio
 
 
 async def admin_counts(trip_id: int) -> str:
@@ -626,10 +547,15 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--orders", type=int, default=300, help="orders on the trip")
     parser.add_argument("--purchases", type=int, default=30, help="produce purchases on it")
-    parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients (hot)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
+    parser.add_argument("--cold", type=int, default=20, help="reads after a change, per read")
+    parser.add_argument("--only", action="append", help="run this read only (repeatable)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the orders")
+    parser.add_argument(
+        "--save-answers", metavar="FILE", help="write each read's query and answer here (JSON)"
+    )
     parser.add_argument(
         "--server-log", default="/tmp/cungoods-bench-dispatch.log", help="servers' output"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -138,6 +139,16 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse(report)
 
 
+def freeze_startup_heap() -> None:
+    """Move what start-up made (modules, the schema, pools: it lives as long as the process)
+    out of the garbage collector's sight. A big response allocates objects by the hundred
+    thousand, which sets off full collections, and each one walked this whole heap again (a
+    sixth of a loading plan's time). In production only: tests build many apps in one process,
+    and frozen objects are never freed."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
     """The whole server. `manage_db=False` leaves the database connections to the caller
     (tests that already opened them)."""
@@ -184,6 +195,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         sender = SmsSender(sms) if sms is not None else None
         if sender is not None:
             sender.start()
+        if settings.production:
+            freeze_startup_heap()
         try:
             yield
         finally:

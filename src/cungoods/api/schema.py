@@ -28,10 +28,10 @@ from cungoods.api.context import Context, Info
 from cungoods.api.dispatch.queries import DispatchQuery
 from cungoods.api.errors import MaskUnexpectedErrors, Schema
 from cungoods.api.extensions.cost import QueryCostLimiter
-from cungoods.api.extensions.fanout import SharedEventExecution
 from cungoods.api.extensions.inputs import RefuseNulStrings
 from cungoods.api.extensions.observability import Observability
 from cungoods.api.extensions.outage import OutageStatus
+from cungoods.api.extensions.plain_fields import PlainFieldExecution
 from cungoods.api.extensions.production import production_extensions
 from cungoods.api.extensions.response_cache import ResponseCache, ResponseStore
 from cungoods.api.extensions.throttle import limit_mutations
@@ -128,9 +128,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=query,
         mutation=mutation,
         subscription=subscription,
-        # One execution per event for selections all its subscribers share
-        # (api/extensions/fanout.py).
-        execution_context_class=SharedEventExecution,
+        # Plain fields read as attributes (api/extensions/plain_fields.py), and one
+        # execution per event for selections all its subscribers share (fanout.py).
+        execution_context_class=PlainFieldExecution,
         extensions=[
             Observability,  # first: it sees the errors as the client gets them
             OutageStatus,  # a database outage is HTTP 503 wherever it was met

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from asyncpg import Connection
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as tortoise_migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
@@ -30,9 +32,28 @@ def normalize_url(url: str) -> str:
     return url
 
 
+async def keep_session(connection: Connection) -> None:
+    """What a pooled PostgreSQL connection needs on its way back to the pool, beyond the
+    rollback of an unfinished transaction that asyncpg always does: nothing. asyncpg's default
+    reset (RESET ALL, UNLISTEN *, CLOSE ALL, advisory unlocks) is one more round trip after
+    every statement run outside a transaction (each ORM read takes its own connection), for
+    session state we never create: no SET, no LISTEN on the pool (events/pg_listener.py has its
+    own connection), no cursors, no advisory locks."""
+
+
+def connection_config(database_url: str) -> str | dict[str, Any]:
+    """Tortoise's connection: the URL, or for PostgreSQL its parts with the pool's reset."""
+    url = normalize_url(database_url)
+    if not url.startswith("postgres://"):
+        return url
+    config: dict[str, Any] = expand_db_url(url)
+    config["credentials"]["reset"] = keep_session
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": normalize_url(database_url)},
+        "connections": {"default": connection_config(database_url)},
         "apps": {
             APP_LABEL: {
                 "models": ["cungoods.models"],

@@ -1,20 +1,50 @@
 """Rows by key, a batch at a time: what the API's DataLoaders read, one query per batch, so the
-number of statements a request costs depends on its shape, not on how many rows it returns."""
+number of statements a request costs depends on its shape, not on how many rows it returns.
+
+These are the hottest reads of the server (every relation of every request goes through them),
+so they skip the ORM's query builder: one hand-written statement per (table, key column), sent
+through db/sql.py, whose rows become models the way a query makes them (`_init_from_db`).
+Building a Tortoise query costs more Python than the database spends on such a lookup.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TypeVar
 
 from tortoise.models import Model
 
+from cungoods.db import sql
+
 M = TypeVar("M", bound=Model)
+
+
+@functools.lru_cache(maxsize=256)
+def _select(table: str, column: str, order_by: str, postgres: bool, count: int) -> str:
+    # PostgreSQL takes the keys as one array (one statement text, prepared once); SQLite
+    # has no arrays, so one placeholder per key.
+    match = "= ANY($1)" if postgres else f"IN ({sql.placeholders(1, count)})"
+    return f'SELECT * FROM "{table}" WHERE "{column}" {match} ORDER BY "{order_by}", "id"'
+
+
+async def _rows(model: type[M], field: str, keys: Sequence[int], order_by: str) -> list[M]:
+    meta = model._meta
+    column = meta.fields_db_projection[field]
+    ordered = meta.fields_db_projection[order_by]
+    unique = list(dict.fromkeys(keys))
+    if not unique:
+        return []
+    postgres = sql.is_postgres()
+    text = _select(meta.db_table, column, ordered, postgres, 1 if postgres else len(unique))
+    rows = await sql.fetch(text, unique) if postgres else await sql.fetch(text, *unique)
+    return [model._init_from_db(**row) for row in rows]
 
 
 async def rows_by_id(model: type[M], ids: Sequence[int]) -> list[M | None]:
     """`model` rows by primary key, in the order of `ids` (None where one is missing)."""
-    rows = {row.pk: row for row in await model.filter(id__in=list(ids))}
+    rows = {row.pk: row for row in await _rows(model, model._meta.pk_attr, ids, "id")}
     return [rows.get(i) for i in ids]
 
 
@@ -24,6 +54,6 @@ async def rows_by_parent(
     """`model` rows grouped by the foreign key column `parent` (e.g. TripStop by `trip_id`), one
     list per id of `parent_ids` in that order, each sorted by `order_by`."""
     grouped: dict[int, list[M]] = defaultdict(list)
-    for row in await model.filter(**{f"{parent}__in": list(parent_ids)}).order_by(order_by):
+    for row in await _rows(model, parent, parent_ids, order_by):
         grouped[getattr(row, parent)].append(row)
     return [grouped.get(i, []) for i in parent_ids]

@@ -229,14 +229,9 @@ class TripStop(Node):
     expected_at: dt.datetime = strawberry.field(description="Expected time, after delays.")
     arrived_at: dt.datetime | None = strawberry.field(description="When the bus arrived.")
     departed_at: dt.datetime | None = strawberry.field(description="When the bus left.")
-
-    @strawberry.field(description="True for the hub departure and the hub arrival.")
-    def is_hub(self) -> bool:
-        return self.station_db_id is None
-
-    @strawberry.field(description="The station (null at the hub).")
-    async def station(self, info: Info) -> Station | None:
-        return None if self.station_db_id is None else await station_by_id(info, self.station_db_id)
+    is_hub: bool = strawberry.field(description="True for the hub departure and the hub arrival.")
+    # Loaded with the stops, in one batch (Trip.stops): a plain field, not a resolver per stop.
+    station: Station | None = strawberry.field(description="The station (null at the hub).")
 
     @strawberry.field(
         description="What to hand out and take in here: for dispatchers and this station's "
@@ -250,11 +245,13 @@ class TripStop(Node):
         return await _stop_manifests.build(info, self.trip_db_id, self.station_db_id)
 
     @classmethod
-    def of(cls, stop: models.TripStop) -> TripStop:
+    def of(cls, stop: models.TripStop, station: Station | None) -> TripStop:
         return cls(
             id=strawberry.ID(to_global_id("TripStop", stop.id)),
             trip_db_id=stop.trip_id,
             station_db_id=stop.station_id,
+            is_hub=stop.station_id is None,
+            station=station,
             seq=stop.seq,
             planned_at=stop.planned_at,
             expected_at=stop.expected_at,
@@ -329,7 +326,14 @@ class Trip(Node):
         stops = await info.context.loaders.children(models.TripStop, "trip_id", "seq").load(
             self.db_id
         )
-        return [TripStop.of(stop) for stop in stops]
+        # Every trip's stations in the same batch (the trips' stops resolve together).
+        ids = sorted({stop.station_id for stop in stops if stop.station_id is not None})
+        rows = await info.context.loaders.by_id(models.Station).load_many(ids)
+        stations = {row.id: Station.of(row) for row in rows if row is not None}
+        return [
+            TripStop.of(stop, None if stop.station_id is None else stations[stop.station_id])
+            for stop in stops
+        ]
 
     @strawberry.field(description="Legs in order, with capacity and load in both directions.")
     async def legs(self, info: Info) -> list[Leg]:

@@ -14,6 +14,8 @@ strawberry's ASGI view.
   `decode_json` reads them all) is refused before it is parsed: Python's json and graphql-core
   recurse, and 1,000 levels would end in a RecursionError (HTTP 500, a dropped socket). Over HTTP
   it is a 400; over WebSocket the protocol's 4400 for a message that does not parse.
+- Responses are encoded with orjson: several times faster than the standard library's json on
+  a manifest of a few hundred orders, and the same JSON (UTF-8 text, not escaped code points).
 - A subscription is served over WebSocket only: over HTTP it is a 400 saying so (strawberry would
   run it as a query and fail on its async generator).
 """
@@ -24,6 +26,7 @@ import json
 import re
 from typing import Any, overload
 
+import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -112,6 +115,11 @@ def is_request_error(result: ExecutionResult) -> bool:
 
 class GraphQLView(GraphQL[Context, None]):
     """strawberry's ASGI view, answering as the GraphQL over HTTP spec asks."""
+
+    def encode_json(self, data: object) -> str:
+        # A str, not bytes: strawberry sends bytes over a WebSocket as a binary frame, and
+        # graphql-transport-ws speaks text.
+        return orjson.dumps(data).decode()
 
     def decode_json(self, data: str | bytes) -> object:
         text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
