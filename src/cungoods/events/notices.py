@@ -19,6 +19,12 @@ from cungoods.models.enums import Role, SmsState
 _sms_enabled = False
 
 
+# Steps a person need not be told of: the hub loading the bus is followed within the hour by
+# the departure (ORDER_IN_TRANSIT), and a text message for each would be noise. They still
+# reach the live streams.
+UNTOLD = frozenset({"ORDER_LOADED"})
+
+
 def configure(*, sms_enabled: bool) -> None:
     """Whether notifications written from now on are queued for a text message (create_app
     sets it from CUNGOODS_SMS_URL): with no provider, nothing piles up to be sent later."""
@@ -42,6 +48,8 @@ async def write(
     params: Mapping[str, object] | None = None,
 ) -> int:
     """Write the event's notifications; returns how many."""
+    if event.kind in UNTOLD:
+        return 0
     people = sorted(set(user_ids))
     stations = sorted(set(leaders_of))
     if not people and not stations:

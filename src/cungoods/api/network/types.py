@@ -388,7 +388,12 @@ register_node("Trip", trip_by_id)
 # A trip's stops and legs are public as their trip is (`trip` and `node` on a trip need no sign-in).
 async def _trip_stop_by_id(info: Info, pk: int) -> TripStop | None:
     stop = await info.context.loaders.by_id(models.TripStop).load(pk)
-    return None if stop is None else TripStop.of(stop)
+    if stop is None:
+        return None
+    station = None
+    if stop.station_id is not None:
+        station = await station_by_id(info, stop.station_id)
+    return TripStop.of(stop, station)
 
 
 async def _leg_by_id(info: Info, pk: int) -> Leg | None:
