@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import asyncpg
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as tortoise_migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
@@ -30,9 +32,31 @@ def normalize_url(url: str) -> str:
     return url
 
 
+class PooledConnection(asyncpg.Connection):
+    """A pool connection that skips the reset statement asyncpg sends on every release.
+
+    That statement (`pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`) costs one
+    more round trip per query outside a transaction and per transaction, and undoes session
+    state this server never leaves behind: no advisory locks, no cursors outside a transaction,
+    no LISTEN (the broker has its own connection, events/pg_listener.py), no session-level SET.
+    An open transaction is still rolled back on release (asyncpg does that before the query)."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+def _connection(database_url: str) -> str | dict[str, Any]:
+    url = normalize_url(database_url)
+    if not url.startswith("postgres://"):
+        return url
+    config: dict[str, Any] = expand_db_url(url)
+    config["credentials"]["connection_class"] = PooledConnection
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": normalize_url(database_url)},
+        "connections": {"default": _connection(database_url)},
         "apps": {
             APP_LABEL: {
                 "models": ["cungoods.models"],
