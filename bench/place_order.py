@@ -446,10 +446,13 @@ async def raw_place(pool: asyncpg.Pool, fixture: Fixture, request: OrderRequest)
                 *(v for i, q in lines for v in (order_id, i, q, items[i]["price_fen"])),
             )
             # The payment from the wallet (pay_with BALANCE, services/money/ledger.post): the two
-            # accounts, then in a savepoint the transaction, each balance moved by the
+            # accounts (one query), then in a savepoint the transaction, each balance moved by the
             # conditional UPDATE in ascending account id order, the entries.
-            wallet = await conn.fetchval(ledger.FIND_SQL, f"BUYER_WALLET:{user_id}")
-            revenue = await conn.fetchval(ledger.FIND_SQL, "PLATFORM_REVENUE")
+            keys = [f"BUYER_WALLET:{user_id}", "PLATFORM_REVENUE"]
+            found = await conn.fetch(
+                "SELECT id, key FROM money_account WHERE key IN ($1, $2)", *keys
+            )
+            wallet, revenue = (next(r["id"] for r in found if r["key"] == k) for k in keys)
             async with conn.transaction():
                 transaction_id = await conn.fetchval(
                     ledger.TRANSACTION_SQL, "PAYMENT", order_id, None, f"order {number}", now

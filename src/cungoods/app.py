@@ -33,7 +33,7 @@ from cungoods.jobs.cutoff import CutoffScheduler
 from cungoods.jobs.payments import PaymentExpiry
 from cungoods.observability import logs
 from cungoods.services import clock, sessions
-from cungoods.services.auth import configure_hashing, load_viewer
+from cungoods.services.auth import configure_hashing
 from cungoods.services.errors import DomainError
 from cungoods.services.money import fees
 from cungoods.web import ops
@@ -100,20 +100,19 @@ class GraphQLApp(GraphQLView):
         if isinstance(token, str) and token.lower().startswith("bearer "):
             token = token[7:]
         if token:
-            # A burst of sockets signs in together: their look-ups share one query.
-            await self._authenticate(context, str(token), batched=True)
+            await self._authenticate(context, str(token))
             if context.viewer is None:
                 raise ConnectionRejectionError({"message": context.auth_error or "bad token"})
         return None
 
-    async def _authenticate(self, context: Context, token: str, *, batched: bool = False) -> None:
+    async def _authenticate(self, context: Context, token: str) -> None:
         context.token = token
-        secret = self.settings.signing_key
         try:
-            if batched:
-                context.viewer = await sessions.current_viewer(token=token, secret=secret)
-            else:
-                context.viewer = await load_viewer(token=token, secret=secret)
+            # Batched: the requests and socket handshakes that sign in within one turn of the
+            # event loop share one query (services/sessions.py), as a burst of them does.
+            context.viewer = await sessions.current_viewer(
+                token=token, secret=self.settings.signing_key
+            )
         except DomainError as error:
             context.auth_error = error.message
         except Exception as error:
