@@ -53,6 +53,7 @@ from cungoods.seed.demo import fund_wallets, seed_network, seed_trips
 from cungoods.services import capacity, catalog, clock
 from cungoods.services.auth import issue_token
 from cungoods.services.idempotency import request_hash
+from cungoods.services.money import ledger
 
 PG_ADMIN = os.environ.get("CUNGOODS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-secret-" + "x" * 40
@@ -339,13 +340,14 @@ async def raw_place(pool: asyncpg.Pool, fixture: Fixture, request: OrderRequest)
             "stationId": station_id,
             "serviceDate": fixture.service_date.isoformat(),
             "lines": [list(line) for line in lines],
+            "payWith": "BALANCE",
         }
     )
     now = dt.datetime.now(dt.UTC)
     async with pool.acquire() as conn:
         await conn.fetchrow("SELECT id, roles, station_id FROM account WHERE id = $1", user_id)
         stored = await conn.fetchrow(
-            "SELECT id, result_id, request_hash FROM idempotency_key "
+            "SELECT request_hash, result_id FROM idempotency_key "
             "WHERE user_id = $1 AND operation = $2 AND key = $3",
             user_id,
             "placeOrder",
@@ -398,28 +400,31 @@ async def raw_place(pool: asyncpg.Pool, fixture: Fixture, request: OrderRequest)
                 if item["temperature"] != "AMBIENT":
                     chilled += quantity * item["weight_g"]
             legs = (stop["trip_id"], 0, stop["seq"])
-            await conn.execute(capacity.LOCK_LEGS_SQL, *legs)
-            changed = await conn.execute(
-                RESERVE_LEGS, *legs, weight, volume, chilled, weight, volume, chilled
-            )
-            assert changed == f"UPDATE {stop['seq']}"
-            shipment_id = await conn.fetchval(
-                "INSERT INTO shipment (trip_id, direction, from_seq, to_seq, weight_g, "
-                "volume_cm3, chilled_g, state, created_at) VALUES ($1, 'DOWN', 0, $2, $3, $4, "
-                "$5, 'RESERVED', $6) RETURNING id",
-                stop["trip_id"],
-                stop["seq"],
-                weight,
-                volume,
-                chilled,
-                now,
-            )
+            async with conn.transaction():  # the reservation's savepoint (capacity.reserve)
+                await conn.execute(capacity.LOCK_LEGS_SQL, *legs)
+                changed = await conn.execute(
+                    RESERVE_LEGS, *legs, weight, volume, chilled, weight, volume, chilled
+                )
+                assert changed == f"UPDATE {stop['seq']}"
+                shipment_id = await conn.fetchval(
+                    "INSERT INTO shipment (trip_id, direction, from_seq, to_seq, weight_g, "
+                    "volume_cm3, chilled_g, state, created_at) VALUES ($1, 'DOWN', 0, $2, $3, "
+                    "$4, $5, 'RESERVED', $6) RETURNING id",
+                    stop["trip_id"],
+                    stop["seq"],
+                    weight,
+                    volume,
+                    chilled,
+                    now,
+                )
             number = f"QJ{fixture.service_date:%Y%m%d}-{shipment_id:06d}"
+            total_fen = sum(items[i]["price_fen"] * q for i, q in lines)
             order_id = await conn.fetchval(
                 "INSERT INTO cg_order (number, buyer_id, station_id, window_id, service_date, "
-                "trip_id, shipment_id, status, total_fen, pickup_code, wrong_code_attempts, "
-                "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'PLACED', $8, $9, 0, $10) "
-                "RETURNING id",
+                "trip_id, shipment_id, status, total_fen, pay_with, payment_status, paid_fen, "
+                "refunded_fen, pay_by, pickup_code, wrong_code_attempts, created_at) VALUES "
+                "($1, $2, $3, $4, $5, $6, $7, 'PLACED', $8, 'BALANCE', 'PAID', $8, 0, NULL, $9, "
+                "0, $10) RETURNING id",
                 number,
                 user_id,
                 station_id,
@@ -427,15 +432,41 @@ async def raw_place(pool: asyncpg.Pool, fixture: Fixture, request: OrderRequest)
                 fixture.service_date,
                 stop["trip_id"],
                 shipment_id,
-                sum(items[i]["price_fen"] * q for i, q in lines),
+                total_fen,
                 f"{secrets.randbelow(1_000_000):06d}",
                 now,
             )
-            await conn.executemany(
-                "INSERT INTO order_line (order_id, sale_item_id, quantity, unit_price_fen) "
-                "VALUES ($1, $2, $3, $4)",
-                [(order_id, i, q, items[i]["price_fen"]) for i, q in lines],
+            rows_sql = ", ".join(
+                f"(${4 * k + 1}, ${4 * k + 2}, ${4 * k + 3}, ${4 * k + 4})"
+                for k in range(len(lines))
             )
+            await conn.execute(
+                "INSERT INTO order_line (order_id, sale_item_id, quantity, unit_price_fen) "
+                f"VALUES {rows_sql}",
+                *(v for i, q in lines for v in (order_id, i, q, items[i]["price_fen"])),
+            )
+            # The payment from the wallet (pay_with BALANCE, services/money/ledger.post): the two
+            # accounts (one query), then in a savepoint the transaction, each balance moved by the
+            # conditional UPDATE in ascending account id order, the entries.
+            keys = [f"BUYER_WALLET:{user_id}", "PLATFORM_REVENUE"]
+            found = await conn.fetch(
+                "SELECT id, key FROM money_account WHERE key IN ($1, $2)", *keys
+            )
+            wallet, revenue = (next(r["id"] for r in found if r["key"] == k) for k in keys)
+            async with conn.transaction():
+                transaction_id = await conn.fetchval(
+                    ledger.TRANSACTION_SQL, "PAYMENT", order_id, None, f"order {number}", now
+                )
+                entries = []
+                for account_id, amount in sorted(((wallet, -total_fen), (revenue, total_fen))):
+                    balance = await conn.fetchval(ledger.MOVE_SQL, account_id, amount)
+                    assert balance is not None
+                    entries += [transaction_id, account_id, amount, balance]
+                await conn.execute(
+                    "INSERT INTO ledger_entry (transaction_id, account_id, amount_fen, "
+                    "balance_after_fen) VALUES ($1, $2, $3, $4), ($5, $6, $7, $8)",
+                    *entries,
+                )
             event_id = await conn.fetchval(
                 "INSERT INTO event (kind, at, message, trip_id, order_id, station_id, stop_seq, "
                 "status) VALUES ('ORDER_PLACED', $1, $2, $3, $4, $5, $6, 'PLACED') RETURNING id",

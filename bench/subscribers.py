@@ -14,6 +14,9 @@ then the server's resident memory is read, and one more trip event is recorded t
 `recordTripEvent` mutation.
 
 Reported per N:
+- connect rate: N / the seconds from the moment every client process is ready until all N
+  sockets have sent connection_init with a token, had the ack and sent their subscribe; and
+  the server CPU spent per connection meanwhile (the figure least disturbed by other load);
 - latency p50 / p99 / max: from just before the mutation is sent to the moment each subscriber
   has the event (mutation, commit, NOTIFY, fan-out, GraphQL execution per subscriber, the
   socket), measured on one clock (all processes run on this machine);
@@ -83,6 +86,8 @@ async def _client(
 
     opening = asyncio.Semaphore(64)
     loop = asyncio.get_running_loop()
+    pipe.send("ready")  # imported and running: the parent starts the connect clock
+    await loop.run_in_executor(None, pipe.recv)
 
     async def open_one(n: int) -> Any:
         async with opening:
@@ -309,7 +314,6 @@ async def run_round(
         context = multiprocessing.get_context("spawn")
         shares = [n // clients + (1 if k < n % clients else 0) for k in range(clients)]
         pipes, processes = [], []
-        started = time.monotonic()
         for share in shares:
             parent_end, child_end = context.Pipe()
             process = context.Process(
@@ -326,8 +330,14 @@ async def run_round(
                 said = await loop.run_in_executor(None, pipe.recv)
                 assert said == expected, said
 
+        await all_say("ready")
+        connect_cpu = cpu_seconds(server.pid)
+        started = time.monotonic()
+        for pipe in pipes:
+            pipe.send("go")
         await all_say("subscribed")
         connect_seconds = time.monotonic() - started
+        connect_cpu = cpu_seconds(server.pid) - connect_cpu
         await record_delay(http, setup)  # warm-up
         await all_say("warm")
         await asyncio.sleep(1)
@@ -348,6 +358,9 @@ async def run_round(
     return {
         "subscribers": n,
         "connect_s": round(connect_seconds, 1),
+        "connects_per_s": round(n / connect_seconds),
+        # server CPU per handshake (connection_init with a token, then the subscribe)
+        "connect_cpu_us": round(connect_cpu / n * 1e6),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
         "max_ms": round(max(latencies) * 1000, 1),
@@ -395,11 +408,15 @@ async def main() -> None:
                 await drop_database(setup.drop)
     database = "SQLite" if args.sqlite else "PostgreSQL"
     print(f"\n{database}, one server process, {os.cpu_count()} CPUs, {dt.date.today()}")
-    print("subscribers  p50 ms  p99 ms  max ms  server CPU ms  KiB/subscriber  connect s")
+    print(
+        "subscribers  connects/s  CPU µs/connect  p50 ms  p99 ms  max ms  server CPU ms"
+        "  KiB/subscriber"
+    )
     for r in results:
         print(
-            f"{r['subscribers']:>11,}  {r['p50_ms']:>6}  {r['p99_ms']:>6}  {r['max_ms']:>6}"
-            f"  {r['server_cpu_ms']:>13}  {r['kib_per_subscriber']:>14}  {r['connect_s']:>9}"
+            f"{r['subscribers']:>11,}  {r['connects_per_s']:>10}  {r['connect_cpu_us']:>14}"
+            f"  {r['p50_ms']:>6}  {r['p99_ms']:>6}  {r['max_ms']:>6}  {r['server_cpu_ms']:>13}"
+            f"  {r['kib_per_subscriber']:>14}"
         )
 
 

@@ -224,8 +224,9 @@ async def _place(
         await Order.filter(id=order.id).update(pay_by=order.pay_by)
     elif total_fen > 0:
         # Accounts are locked last (after the legs), as in every use case that moves money.
-        wallet = await ledger.account(AccountKind.BUYER_WALLET, buyer_id)
-        revenue = await ledger.account(AccountKind.PLATFORM_REVENUE)
+        wallet, revenue = await ledger.accounts(
+            (AccountKind.BUYER_WALLET, buyer_id), (AccountKind.PLATFORM_REVENUE, None)
+        )
         await ledger.post(
             LedgerKind.PAYMENT,
             ledger.transfer(source=wallet, target=revenue, amount_fen=total_fen),
