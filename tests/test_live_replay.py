@@ -64,7 +64,7 @@ async def test_a_leader_replays_the_day_then_follows_the_bus_live(settings: Sett
         # When the leader subscribes, replaying today, and the bus goes on
         async with live.socket(token_for(leader)) as socket:
             await socket.follow("s", STATION_TODAY, {"id": gid("Station", line.station(2).id)})
-            replayed = await socket.events("s", "stationUpdates", 5)
+            replayed = await socket.events("s", "stationUpdates", 6)
             await live.record(driver, tripId=line.trip_gid, kind="ARRIVED", stopSeq=1)
             await live.record(driver, tripId=line.trip_gid, kind="LEFT", stopSeq=1)
             following = await socket.events("s", "stationUpdates", 2)
@@ -75,10 +75,11 @@ async def test_a_leader_replays_the_day_then_follows_the_bus_live(settings: Sett
         "ORDER_PLACED",
         "ORDER_CONFIRMED",
         "TRIP_DEPARTED",
+        "ORDER_LOADED",  # the departure passes it through LOADED
         "ORDER_IN_TRANSIT",
         "TRIP_DELAYED",
     ]
-    assert replayed[4]["message"] == "R1 is running 20 min late"
+    assert replayed[5]["message"] == "R1 is running 20 min late"
     assert kinds(following) == ["TRIP_ARRIVED", "TRIP_LEFT"]
     seen = ids(replayed + following)
     assert seen == sorted(set(seen))
@@ -104,7 +105,7 @@ async def test_a_buyer_replays_her_day_and_the_bus_carrying_her_order(settings: 
         ):
             await mine.follow("m", MY_TODAY)
             await not_mine.follow("n", MY_TODAY)
-            replayed = await mine.events("m", "myUpdates", 5)
+            replayed = await mine.events("m", "myUpdates", 6)
             await live.record(driver, tripId=line.trip_gid, kind="ARRIVED", stopSeq=1)
             live_ones = await mine.events("m", "myUpdates", 2)
             # The bystander has no goods on that bus: her stream holds none of it, only her
@@ -116,6 +117,7 @@ async def test_a_buyer_replays_her_day_and_the_bus_carrying_her_order(settings: 
         "ORDER_PLACED",
         "ORDER_CONFIRMED",
         "TRIP_DEPARTED",
+        "ORDER_LOADED",  # the departure passes it through LOADED
         "ORDER_IN_TRANSIT",
         "TRIP_DELAYED",
     ]

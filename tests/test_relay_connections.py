@@ -404,6 +404,9 @@ def test_every_object_with_an_id_is_a_node() -> None:
     ]
 
     assert {"Trip", "TripStop", "Leg", "DeliveryEvent"} <= {t.name for t in with_ids}
-    # Payment is not a Node (node(id) does not resolve it); its global id still keys it in a
-    # client cache.
-    assert sorted(t.name for t in with_ids if node not in t.interfaces) == ["Payment"]
+    # Payment and Notification are not Nodes (node(id) does not resolve them); their global
+    # ids still key them in a client cache.
+    assert sorted(t.name for t in with_ids if node not in t.interfaces) == [
+        "Notification",
+        "Payment",
+    ]
