@@ -81,7 +81,8 @@ async def _shortages(sim: _Simulation, attempt: Attempt) -> None:
         ).values_list("sale_item_id", "quantity"):
             ordered[int(item_id)] = ordered.get(int(item_id), 0) + int(quantity)
         for item_id, units in sorted(ordered.items()):
-            if sim.random.random() >= SHORT_ITEMS:
+            # Lines an earlier shortage took down to nothing leave no unit to be short of.
+            if units < 1 or sim.random.random() >= SHORT_ITEMS:
                 continue
             await attempt(
                 "recordShortage",

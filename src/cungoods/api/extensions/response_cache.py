@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import DocumentNode, ExecutionResult, FieldNode, OperationDefinitionNode, visit
 from graphql.language import Visitor
@@ -43,6 +43,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from cungoods.api.context import Context
+from cungoods.db.errors import is_database_unavailable
 from cungoods.events import watermark
 from cungoods.models.enums import Role
 from cungoods.observability import metrics
@@ -57,6 +58,8 @@ UNCACHEABLE_FIELDS = frozenset({"wallet", "offer", "offers", "request", "isOpen"
 # Roles whose rights do not depend on who holds them (services: `or viewer.is_dispatcher`).
 SHARED_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
 MAX_PLANS = 512  # documents whose cacheability is remembered
+
+T = TypeVar("T")
 
 
 def scope_of(context: Context) -> str | None:
@@ -176,6 +179,19 @@ def _horizon(context: Context) -> int | None:
     return horizon
 
 
+async def _proven(check: Awaitable[T]) -> T | None:
+    """A watermark query's answer, or None while the database is unreachable: the cache then
+    steps aside (no hit, nothing stored) and the resolvers meet the outage themselves, so the
+    client gets the one coded DATABASE_UNAVAILABLE answer (api/errors.py), not a raw error
+    from an extension."""
+    try:
+        return await check
+    except Exception as error:
+        if is_database_unavailable(error):
+            return None
+        raise
+
+
 class ResponseCache(SchemaExtension):
     """Serve a cached answer if no event committed since it was computed; else compute it,
     keep it if it has no errors."""
@@ -205,7 +221,7 @@ class ResponseCache(SchemaExtension):
             return
         entry = self.store.get(key)
         if entry is not None:
-            if await watermark.unchanged(entry.mark):
+            if await _proven(watermark.unchanged(entry.mark)):
                 metrics.RESPONSE_CACHE.labels(outcome="hit").inc()
                 self.execution_context.result = ExecutionResult(data=entry.data)
                 yield
@@ -216,7 +232,7 @@ class ResponseCache(SchemaExtension):
         context = self.execution_context.context
         # The mark is taken before the answer is computed: whatever committed after it is
         # either in the answer or makes the mark fail.
-        mark = await watermark.take(horizon=_horizon(context))
+        mark = await _proven(watermark.take(horizon=_horizon(context)))
         yield
         result = self.execution_context.result
         if mark is None or result is None or result.errors or not isinstance(result.data, dict):
