@@ -25,7 +25,7 @@ from builders_claims import (
 )
 from builders_orders import Shop, make_leader, make_shop, place, viewer
 from cungoods.api.ids import to_global_id
-from cungoods.models import Event, LedgerTransaction, Order, User
+from cungoods.models import Event, LedgerTransaction, Notification, Order, User
 from cungoods.models.enums import LedgerKind, Role
 from cungoods.services import claims, clock, orders
 from cungoods.services.errors import DomainError, ErrorCode
@@ -122,6 +122,9 @@ async def test_an_approved_claim_refunds_and_takes_the_commission_back_in_propor
     assert sorted(kinds) == ["CLAIM_FILED", "CLAIM_RESOLVED"]
     resolved = await Event.get(order_id=order.id, kind="CLAIM_RESOLVED")
     assert "20.00 元 refunded" in resolved.message
+    # and the buyer reads the decision in their language (Chinese by default)
+    told = await Notification.get(event_id=resolved.id, user_id=shop.buyer.id)
+    assert told.text.startswith(f"订单 {order.number} 的售后申请已通过，退款 20.00 元。")
     mine = (await gql(client, MY_CLAIMS, token=buyer))["data"]["myClaims"]
     assert [(n["status"], n["refundFen"]) for n in mine["nodes"]] == [("APPROVED", 2_000)]
 

@@ -26,6 +26,7 @@ from cungoods.models import (
     EventTopic,
     LedgerTransaction,
     Leg,
+    Notification,
     Order,
     SaleItem,
     SaleWindow,
@@ -128,6 +129,10 @@ async def test_a_shortage_comes_off_the_latest_orders_first_refunded_to_the_fen(
     assert "2 袋 taken off" in by_order[order_b.id].message
     assert "17.80 元 refunded" in by_order[order_b.id].message
     assert "本地晚稻米" in by_order[order_b.id].message
+    told_b = await Notification.get(event_id=by_order[order_b.id].id)
+    assert told_b.text == (
+        f"仓库缺货：订单 {order_b.number} 中的「本地晚稻米 1kg」少了 2 袋，已退款 17.80 元。"
+    )
     topics = await EventTopic.filter(event_id=by_order[order_b.id].id).values_list(
         "topic", flat=True
     )

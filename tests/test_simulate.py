@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from cungoods.devtools.simulate import Plan, report, simulate
-from cungoods.models import Order, ProducePurchase, Trip
+from cungoods.models import Notification, Order, ProducePurchase, Trip
 from cungoods.models.enums import AccountKind, OrderStatus, PurchaseStatus, TripStatus
 from cungoods.services.money import ledger
 
@@ -87,3 +87,14 @@ async def test_three_simulated_days_leave_nothing_in_limbo() -> None:
     assert (
         await Order.filter(status=OrderStatus.AT_STATION, service_date=outcome.start).count() == 0
     )
+    # and everyone told of it read it in their own language: no notification fell back to the
+    # event's (English) message for want of a template
+    untranslated = {
+        (str(kind), str(text))
+        for kind, text, message in await Notification.filter(language="zh").values_list(
+            "kind", "text", "event__message"
+        )
+        if text == str(message)[:300]
+    }
+    assert untranslated == set()
+    assert await Notification.filter(language="zh").count() > 0

@@ -1,6 +1,7 @@
 """What a notification says, per event kind, in Chinese and in English.
 
-A template is filled from the event's `params` (and its `message`); when one it names is
+A template is keyed by the event's kind (and, where its outcomes read differently, the `variant`
+in its params), filled from the event's `params` (and its `message`); when one it names is
 missing, the notification falls back to the event's message, so a new kind without a template,
 or an event recorded without its details, still tells the person something.
 """
@@ -95,13 +96,52 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "收到 {amount_yuan} 元：{what}",
         "en": "You received {amount_yuan} yuan: {what}",
     },
-    "CLAIM_RESOLVED": {
-        "zh": "售后申请已处理：{message}",
-        "en": "Your claim is decided: {message}",
+    "CLAIM_RESOLVED.APPROVED": {
+        "zh": "订单 {number} 的售后申请已通过，退款 {amount_yuan} 元。{note}",
+        "en": "Your claim on order {number} is approved: {amount_yuan} yuan refunded.{note}",
+    },
+    "CLAIM_RESOLVED.REJECTED": {
+        "zh": "订单 {number} 的售后申请未通过，不予退款。{note}",
+        "en": "Your claim on order {number} is rejected: no money moves.{note}",
+    },
+    "ORDER_PAID": {
+        "zh": "订单 {number} 已支付 {amount_yuan} 元。",
+        "en": "{amount_yuan} yuan paid for order {number}.",
+    },
+    "PURCHASE_PAID": {
+        "zh": "农产品订单 {number} 已支付 {amount_yuan} 元。",
+        "en": "{amount_yuan} yuan paid for produce purchase {number}.",
+    },
+    "WALLET_TOPPED_UP": {
+        "zh": "账户 {phone} 已在服务站充值 {amount_yuan} 元。",
+        "en": "{amount_yuan} yuan added at the station to the wallet of {phone}.",
+    },
+    "ORDER_ARRIVAL_SHORT": {
+        "zh": "订单 {number} 到站验收：{what} 缺失或损坏，已退款 {amount_yuan} 元。",
+        "en": "Order {number}: {what} missing or damaged on arrival, {amount_yuan} yuan refunded.",
+    },
+    "CLAIM_FILED": {
+        "zh": "订单 {number} 的售后申请已提交（{amount_yuan} 元），等待仓库处理。",
+        "en": "Your claim on order {number} ({amount_yuan} yuan) is filed: the hub will decide.",
+    },
+    "PRODUCE_UNCOLLECTED": {
+        "zh": "农产品订单 {number} 已在仓库等候超过 {days} 天，请尽快提取。",
+        "en": "Produce purchase {number} has waited at the hub for more than {days} days: "
+        "please collect it.",
+    },
+    "OFFER_CLOSED": {
+        "zh": "买家已关闭「{what}」的采购需求，您 {quantity} {unit} 的报价随之关闭。",
+        "en": "The buyer closed the request for {what}: your offer of {quantity} {unit} is closed.",
+    },
+    "OFFER_WITHDRAWN": {
+        "zh": "农户撤回了「{what}」{quantity} {unit} 的报价。",
+        "en": "A farmer withdrew an offer of {quantity} {unit} for {what}.",
     },
     "ORDER_SHORTAGE": {
-        "zh": "仓库缺货：{message}",
-        "en": "Out of stock at the hub: {message}",
+        "zh": "仓库缺货：订单 {number} 中的「{product}」少了 {units} {unit}，"
+        "已退款 {amount_yuan} 元。",
+        "en": "{product} is short at the hub: {units} {unit} taken off order {number}, "
+        "{amount_yuan} yuan refunded.",
     },
 }
 
@@ -117,7 +157,9 @@ class _Params(dict[str, str]):
 
 def text_for(kind: str, language: str, *, message: str, params: Mapping[str, object]) -> str:
     """The notification's text for a person reading `language` (max 300 characters)."""
-    template = TEMPLATES.get(kind, {}).get(language)
+    # An event whose outcomes read differently (a claim approved or rejected) names its variant.
+    key = f"{kind}.{params['variant']}" if "variant" in params else kind
+    template = TEMPLATES.get(key, {}).get(language)
     if template is None:
         return message[:300]
     values = _Params({key: str(value) for key, value in params.items()})

@@ -190,6 +190,11 @@ async def confirm_arrival(
                 station_id=order.station_id,
                 user_ids=(order.buyer_id,),
                 trip_topic=False,
+                params={
+                    "number": order.number,
+                    "what": what,
+                    "amount_yuan": f"{outcome.refund_fen / 100:.2f}",
+                },
             )
         await record(
             ARRIVAL_CONFIRMED,

@@ -220,6 +220,7 @@ async def file_claim(
             order_id=order.id,
             user_ids=(order.buyer_id,),
             trip_topic=False,
+            params={"number": order.number, "amount_yuan": f"{claimed_fen / 100:.2f}"},
         )
     return claim
 
@@ -301,6 +302,12 @@ async def resolve_claim(
             order_id=order.id,
             user_ids=(order.buyer_id,),
             trip_topic=False,
+            params={
+                "variant": claim.status.value,
+                "number": order.number,
+                "amount_yuan": f"{amount / 100:.2f}",
+                "note": f" ({text})" if text else "",
+            },
         )
     return claim
 

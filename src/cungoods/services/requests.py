@@ -356,6 +356,7 @@ async def close_request(*, viewer: Viewer | None, request_id: int) -> ProduceReq
                 f"{offer.quantity} {request.unit} is closed",
                 user_ids=(offer.farmer_id,),
                 trip_topic=False,
+                params={"what": request.what, "quantity": offer.quantity, "unit": request.unit},
             )
         request = await ProduceRequest.get(id=request.id)
     return request
@@ -386,6 +387,7 @@ async def withdraw_offer(*, viewer: Viewer | None, offer_id: int) -> ProduceOffe
             "was withdrawn by its farmer",
             user_ids=(request.buyer_id,),
             trip_topic=False,
+            params={"what": request.what, "quantity": offer.quantity, "unit": request.unit},
         )
         offer = await ProduceOffer.get(id=offer.id)
     return offer

@@ -190,6 +190,7 @@ async def flag_overdue_produce(*, now: dt.datetime, grace: dt.timedelta = DEFAUL
                 status=purchase.status.value,
                 user_ids=(purchase.buyer_id,),
                 trip_topic=False,
+                params={"number": purchase.number, "days": grace.days},
             )
             flagged += 1
     return flagged

@@ -140,5 +140,12 @@ async def record_shortage(
                 station_id=order.station_id,
                 user_ids=(order.buyer_id,),
                 trip_topic=False,
+                params={
+                    "product": info.name,
+                    "units": outcome.units,
+                    "unit": info.unit,
+                    "number": order.number,
+                    "amount_yuan": f"{outcome.refund_fen / 100:.2f}",
+                },
             )
     return Shortage(trip=trip, sale_item=item, short_units=short_units, outcomes=outcomes)
