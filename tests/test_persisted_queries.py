@@ -269,6 +269,13 @@ async def test_apq_round_trip_over_the_websocket(settings: Settings) -> None:
         await socket.send({"id": "2", "type": "subscribe", "payload": {"extensions": pq(ROUTES)}})
         again = await socket.receive()
         assert (again["id"], again["payload"]) == ("2", first["payload"])
+        assert await socket.receive() == {"id": "2", "type": "complete"}
+
+        # and a text under another document's hash is refused, the socket staying open
+        payload = {"query": STATIONS, "extensions": pq(ROUTES)}
+        await socket.send({"id": "3", "type": "subscribe", "payload": payload})
+        refused = await socket.error_of("3")
+        assert refused["extensions"] == {"code": "PERSISTED_QUERY_HASH_MISMATCH"}
 
 
 # --- trusted documents ---------------------------------------------------------------------------

@@ -109,7 +109,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         ):
             return True  # strawberry refuses these itself (a non-text query never parses)
         try:
-            payload["query"] = view.persisted.document_of(
+            document = view.persisted.document_of(
                 query=payload.get("query"), extensions=payload.get("extensions")
             )
         except PersistedQueryError as error:
@@ -118,6 +118,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 ErrorMessage(id=message["id"], type="error", payload=[refusal.formatted])
             )
             return False
+        if document is not None:  # no text and no hash: strawberry's 4400, as ever
+            payload["query"] = document
         return True
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
