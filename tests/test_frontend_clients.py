@@ -1,7 +1,8 @@
 """The frontend clients of issue 15, run for real: relay-compiler (npm `relay-compiler`) compiles
 @connection and @refetchable pagination fragments against schema/schema.graphql, and Apollo
 Client 4's normalized cache, with default settings, keeps what two queries on the same trip asked
-for, and pages a Relay connection both ways against a real server.
+for, and pages a Relay connection both ways against a real server; its PersistedQueryLink makes
+the automatic persisted queries round trip over POST and over GET.
 
 Like the HTTP audit (tests/test_http_audit.py) they need Node: `npm ci` installs the pinned
 packages into tests/clients/node_modules (ignored) once; without Node they skip, except in CI.
@@ -228,3 +229,32 @@ def test_apollo_pages_a_connection_forward_and_backward(apollo_report: dict[str,
         assert run["pageInfo"]["hasPreviousPage"] is False
     # and backward paging puts the pages together in list order, as forward does
     assert backward["codes"] == forward["codes"] == sorted(forward["codes"])
+
+
+def test_apollo_persisted_queries_round_trip_over_post_and_get(node: str, demo_server: str) -> None:
+    # Apollo Client 4's PersistedQueryLink (issue 15, item 5): two clients ask the same query,
+    # over POST and then with useGETForHashedQueries
+    run = subprocess.run(
+        [node, "apollo_persisted.mjs", demo_server],
+        cwd=CLIENTS_DIR,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0 and run.stdout, run.stderr
+    report = json.loads(run.stdout)
+
+    for mode, method in (("post", "POST"), ("get", "GET")):
+        sent = [
+            (r["method"], r["withText"], r["status"], r["codes"]) for r in report[mode]["requests"]
+        ]
+        # The first client's hash is unknown: told so, it sends the text (a POST, also in GET
+        # mode); the second client's hash alone is answered, over GET in GET mode
+        assert sent == [
+            (method, False, 200, ["PERSISTED_QUERY_NOT_FOUND"]),
+            ("POST", True, 200, []),
+            (method, False, 200, []),
+        ], mode
+        assert len({r["hash"] for r in report[mode]["requests"]}) == 1
+        first, second = report[mode]["answers"]
+        assert first == second and len(first["routes"]) == 6

@@ -6,6 +6,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from cross_web import HTTPException
@@ -21,6 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from cungoods.api.context import Context
 from cungoods.api.extensions.throttle import limits_from
+from cungoods.api.persisted import PersistedDocuments
 from cungoods.api.schema import build_schema
 from cungoods.api.transport.http_view import GraphQLView
 from cungoods.api.transport.websocket import TransportWSHandler
@@ -40,7 +42,7 @@ from cungoods.services.auth import configure_hashing
 from cungoods.services.errors import DomainError
 from cungoods.services.money import fees
 from cungoods.web import ops
-from cungoods.web.board_routes import board_routes
+from cungoods.web.board_routes import BOARD_DOCUMENTS, board_routes
 from cungoods.web.context import RequestContext
 from cungoods.web.home import graphiql_page, home_routes
 from cungoods.web.limits import BodySizeLimit
@@ -72,6 +74,14 @@ class GraphQLApp(GraphQLView):
         self.settings = settings
         self.broker = broker
         self.limits = limits_from(settings)
+        # Documents known by hash: learnt from clients, or only the trusted ones (and then the
+        # board's own). A bad manifest fails here, at start-up.
+        manifest = settings.trusted_documents
+        self.persisted = PersistedDocuments.configured(
+            max_bytes=settings.persisted_queries_bytes,
+            manifest=Path(manifest) if manifest else None,
+            also_trusted=[BOARD_DOCUMENTS],
+        )
 
     @property
     def graphql_ide_html(self) -> str:

@@ -157,6 +157,18 @@ class Settings(BaseSettings):
         default=64 * 1024 * 1024,
         description="bytes of JSON the cached answers of one process may hold in all",
     )
+    # Persisted queries (issue 15; api/persisted.py).
+    persisted_queries_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=0,
+        description="bytes of query text the automatic persisted queries of one process may "
+        "hold (least recently used go first); 0: persisted queries off",
+    )
+    trusted_documents: str | None = Field(
+        default=None,
+        description="a manifest of trusted documents (Apollo's persisted query manifest, or a "
+        "JSON object of SHA-256 hash to text): only those run, nothing else",
+    )
     # Telling people (issue 13).
     sms_url: str | None = Field(
         default=None,

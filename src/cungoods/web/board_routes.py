@@ -17,6 +17,10 @@ from cungoods.config import Settings
 from cungoods.seed import demo as seed
 
 BOARD_DIR = Path(__file__).resolve().parent / "board"
+# The board's GraphQL documents as a persisted query manifest (tests/clients/board_documents.mjs
+# writes it from board/queries.js): with CUNGOODS_TRUSTED_DOCUMENTS they are trusted too, so the
+# board keeps working where only trusted documents run.
+BOARD_DOCUMENTS = BOARD_DIR / "persisted-documents.json"
 
 
 def board_config(settings: Settings) -> dict[str, object]:

@@ -18,6 +18,10 @@ strawberry's ASGI view.
   a manifest of a few hundred orders, and the same JSON (UTF-8 text, not escaped code points).
 - A subscription is served over WebSocket only: over HTTP it is a 400 saying so (strawberry would
   run it as a query and fail on its async generator).
+- Persisted queries (api/persisted.py): a request may name its document by hash in
+  `extensions.persistedQuery`, over POST or GET. PERSISTED_QUERY_NOT_FOUND is HTTP 200 whatever
+  the media type, as Apollo's clients expect before they send the text; the other refusals are
+  400. A GET with a hash and no `query` is an API request, not a browser asking for GraphiQL.
 """
 
 from __future__ import annotations
@@ -42,6 +46,11 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from cungoods.api.context import Context
+from cungoods.api.persisted import (
+    PERSISTED_QUERY_NOT_FOUND,
+    PersistedDocuments,
+    PersistedQueryError,
+)
 from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -116,6 +125,14 @@ def is_request_error(result: ExecutionResult) -> bool:
 class GraphQLView(GraphQL[Context, None]):
     """strawberry's ASGI view, answering as the GraphQL over HTTP spec asks."""
 
+    # The documents known by hash (set by app.GraphQLApp; the WebSocket handler reads it too).
+    persisted: PersistedDocuments
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
     def encode_json(self, data: object) -> str:
         # A str, not bytes: strawberry sends bytes over a WebSocket as a binary frame, and
         # graphql-transport-ws speaks text.
@@ -147,8 +164,15 @@ class GraphQLView(GraphQL[Context, None]):
         method: HTTPMethod = request_adapter.method
         allowed = OperationType.from_http(method) - {OperationType.SUBSCRIPTION}
         try:
+            query = self.persisted.document_of(
+                query=request_data.query, extensions=request_data.extensions
+            )
+        except PersistedQueryError as error:
+            status = 200 if error.code == PERSISTED_QUERY_NOT_FOUND else 400
+            raise HTTPException(status, error.message) from error
+        try:
             return await self.schema.execute(
-                request_data.query,
+                query,
                 root_value=root_value,
                 variable_values=request_data.variables,
                 context_value=context,
@@ -215,6 +239,8 @@ def _error_response(request: Request, error: HTTPException, media_type: str) -> 
         # GET is for queries only: a mutation must not run, and the answer says to POST it.
         status, headers = 405, {"Allow": "POST"}
     body: dict[str, Any] = {"errors": [{"message": error.reason}]}
+    if isinstance(error.__cause__, PersistedQueryError):
+        body["errors"][0]["extensions"] = {"code": error.__cause__.code}
     if status == 503:
         # The database is down (app.py, while looking up the viewer): say when to retry.
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -10,6 +10,10 @@ The identity does not go stale: before every operation the viewer is read again 
 whose account is gone closes the socket with 4403. The socket is also closed with 4403 at the
 token's expiry, and subscriptions check the viewer again before every event
 (api/live/subscriptions.py).
+
+A subscribe may name its document by hash in `payload.extensions.persistedQuery`, as over HTTP
+(api/persisted.py); a refusal (PERSISTED_QUERY_NOT_FOUND, and with trusted documents any
+document not among them) is an `error` message for that operation, which does not run.
 """
 
 from __future__ import annotations
@@ -26,10 +30,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
+    ErrorMessage,
     SubscribeMessage,
 )
 
 from cungoods.api.context import Context
+from cungoods.api.persisted import PersistedQueryError
+from cungoods.api.transport.http_view import GraphQLView
 from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, is_database_unavailable
 from cungoods.db.errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
 from cungoods.services import sessions
@@ -75,6 +82,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().shutdown()
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if not await self._persisted_document(message):
+            return
         context = self.context
         if (
             self.connection_acknowledged
@@ -85,6 +94,33 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.websocket.close(code=UNAUTHORIZED, reason="Unauthorized: sign in first")
             return
         await super().handle_subscribe(message)
+
+    async def _persisted_document(self, message: SubscribeMessage) -> bool:
+        """Put the text the subscribe runs in its payload (the one its hash names, or its own
+        once allowed); False, with an `error` message sent, when it may not run."""
+        payload: Any = message.get("payload")
+        view = self.view
+        if (
+            not self.connection_acknowledged
+            or not isinstance(payload, dict)
+            or message.get("id") in self.operations
+            or not isinstance(payload.get("query"), str | None)
+            or not isinstance(view, GraphQLView)
+        ):
+            return True  # strawberry refuses these itself (a non-text query never parses)
+        try:
+            document = view.persisted.document_of(
+                query=payload.get("query"), extensions=payload.get("extensions")
+            )
+        except PersistedQueryError as error:
+            refusal = GraphQLError(error.message, extensions={"code": error.code})
+            await self.send_message(
+                ErrorMessage(id=message["id"], type="error", payload=[refusal.formatted])
+            )
+            return False
+        if document is not None:  # no text and no hash: strawberry's 4400, as ever
+            payload["query"] = document
+        return True
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         """Run an operation as the viewer is now. Inside the operation's task, so a burst of
