@@ -14,6 +14,7 @@ from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 
+from cungoods.api.descriptions import graphql_enum
 from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, is_database_unavailable
 from cungoods.db.errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
 from cungoods.observability import metrics
@@ -24,17 +25,49 @@ log = logging.getLogger("cungoods.errors")
 T = TypeVar("T")
 P = TypeVar("P")
 
-# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
-# returns it); naming the class, not the call's result, keeps it a type for mypy.
 ErrorCode = DomainErrorCode
-strawberry.enum(ErrorCode, name="ErrorCode", description="Why an action failed.")
-# Descriptions of the values added since issue 13 (the domain enum cannot carry strawberry's).
-ERROR_CODE_DESCRIPTIONS = {
-    ErrorCode.CLAIM_WINDOW_CLOSED: "An after-sale claim came later than CUNGOODS_CLAIM_HOURS "
-    "after the order's pickup.",
-}
-for _value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
-    _value.description = ERROR_CODE_DESCRIPTIONS.get(ErrorCode(_value.value), _value.description)
+graphql_enum(
+    ErrorCode,
+    name="ErrorCode",
+    description="Why an action failed: in a mutation payload's `UserError.code`, and as "
+    "`extensions.code` of a GraphQL error from a query or subscription. docs/API.md, "
+    '"Errors", says what a client does about each.',
+    values={
+        ErrorCode.INVALID_INPUT: "An input value is malformed or out of range (`field` names it): "
+        "a bad id or cursor, a date out of range, text too long, a page size over the maximum. "
+        "Fix the input; sent again unchanged it fails again.",
+        ErrorCode.NOT_FOUND: "The object named (by id, number or code) does not exist.",
+        ErrorCode.UNAUTHENTICATED: "The action needs a signed-in viewer and there is none (no "
+        "token, or one that is bad or expired): sign in, then retry.",
+        ErrorCode.NOT_ALLOWED: "The viewer is signed in but may not do this (a role, a station "
+        "or an ownership is missing); retrying as the same viewer fails again.",
+        ErrorCode.NO_CAPACITY: "The bus has no room for the load on a leg of the trip (`legSeq` "
+        "says which leg, `nextDate` the next service date with room): offer that date or less.",
+        ErrorCode.OUT_OF_STOCK: "Fewer units are left than asked for (`remaining` says how "
+        "many; 0: sold out).",
+        ErrorCode.CUTOFF_PASSED: "The sale window's cutoff has passed: that service date takes "
+        "no more orders or changes.",
+        ErrorCode.STATION_NOT_SERVED: "No bus route stops at the station, so nothing can be "
+        "delivered to or collected from it.",
+        ErrorCode.WRONG_CODE: "The pickup or collect code does not match; after 5 wrong pickup "
+        "codes the order is locked until its station leader or a dispatcher unlocks it "
+        "(`unlockPickupCode`).",
+        ErrorCode.INVALID_STATE: "The object is not in a state that allows this (an order "
+        "already picked up, a trip already departed, a claim already decided): read it again.",
+        ErrorCode.IDEMPOTENCY_KEY_REUSED: "This idempotency key was used before with other "
+        "input: a new action needs a new key.",
+        ErrorCode.RATE_LIMITED: "Too many attempts from this viewer or address: retry after the "
+        "seconds the message gives (HTTP `Retry-After`).",
+        ErrorCode.ALREADY_EXISTS: "It exists already: a phone number registered, an arrival "
+        "confirmed, an open claim on the order line.",
+        ErrorCode.INSUFFICIENT_FUNDS: "The wallet lacks money for this (`shortfallFen` says how "
+        "much): top up at the station, or pay with PROVIDER.",
+        ErrorCode.CLAIM_WINDOW_CLOSED: "An after-sale claim came later than "
+        "CUNGOODS_CLAIM_HOURS after the order's pickup.",
+        ErrorCode.LIMIT_EXCEEDED: "The buyer would hold more of the item than its `maxPerBuyer` "
+        "allows (`remaining`: the units still allowed).",
+    },
+)
 
 
 @strawberry.type(

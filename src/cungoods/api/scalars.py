@@ -13,6 +13,7 @@ from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition, wrap_parser
 from strawberry.types.scalar import ScalarDefinition
 
+from cungoods.api.descriptions import graphql_enum
 from cungoods.api.ids import from_cursor, to_cursor
 from cungoods.models.enums import Temperature as DomainTemperature
 from cungoods.services import clock
@@ -105,10 +106,18 @@ else:
 
 
 # One definition for every area that carries goods (catalog products, produce listings).
-# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
-# returns it); naming the class, not the call's result, keeps it a type for mypy.
+# The domain enum itself is the GraphQL enum (api/descriptions.graphql_enum).
 Temperature = DomainTemperature
-strawberry.enum(Temperature, name="Temperature", description="How goods must be kept on the bus.")
+graphql_enum(
+    Temperature,
+    name="Temperature",
+    description="How goods must be kept on the bus.",
+    values={
+        Temperature.AMBIENT: "Room temperature.",
+        Temperature.CHILLED: "Kept cool: rides in the chilled compartment.",
+        Temperature.FROZEN: "Kept frozen: rides in the chilled compartment.",
+    },
+)
 
 
 @strawberry.type(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from functools import partial
+from typing import Annotated
 
 import strawberry
 from graphql.validation import ASTValidationRule
@@ -59,7 +60,14 @@ from cungoods.config import Settings
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Any object by its global id.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The object's global id (the `id` of any Node)."),
+        ],
+    ) -> Node | None:
         return await resolve_node(info, id)
 
 
