@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import strawberry
-from graphql.error import GraphQLError
+from graphql.error import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 
@@ -170,10 +170,22 @@ def _original(error: GraphQLError) -> BaseException | None:
     return error.original_error
 
 
+# The codes of request errors (nothing ran), as Apollo Server names the first two: the
+# document does not parse (a syntax error, or more than CUNGOODS_MAX_TOKENS tokens), or does not
+# validate (the spec's rules, the depth and alias limits). A variable that does not coerce is
+# INVALID_INPUT, the code every other refused input has (Apollo says BAD_USER_INPUT). A rule with
+# a code of its own keeps it (QUERY_TOO_COSTLY, INVALID_INPUT for a NUL in a string).
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
 class MaskUnexpectedErrors(MaskErrors):
-    """Domain errors raised by queries keep their message and gain `extensions.code`; GraphQL's
-    own errors (validation, bad variables) pass as they are; anything else is logged once and
-    masked, so no traceback or internal detail reaches a client."""
+    """Errors as the client gets them, over HTTP and WebSocket alike. Domain errors raised by
+    queries keep their message and gain `extensions.code`; request errors (parse, validation,
+    variable coercion) gain theirs (PARSE_FAILED, VALIDATION_FAILED, INVALID_INPUT); anything
+    else is logged once and masked, so no traceback or internal detail reaches a client."""
+
+    validation_failed = False
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=self._should_mask, error_message="Unexpected error.")
@@ -197,11 +209,34 @@ class MaskUnexpectedErrors(MaskErrors):
         metrics.UNEXPECTED_ERRORS.inc()
         return True
 
+    def on_validate(self) -> Iterator[None]:
+        yield
+        # Request errors without a path are validation errors when validation reported any,
+        # else (the document was valid) the variables' coercion errors.
+        self.validation_failed = bool(self.execution_context.pre_execution_errors)
+
     def _process_result(self, result: object) -> None:
         # Most results have no errors: skip strawberry's check, an isinstance against a runtime
         # Protocol that costs more than executing a small subscription event.
-        if getattr(result, "errors", None):
+        errors: list[GraphQLError] | None = getattr(result, "errors", None)
+        if errors:
+            for error in errors:
+                self._code_request_error(error)
             super()._process_result(result)
+
+    def _code_request_error(self, error: GraphQLError) -> None:
+        """`extensions.code` for an error of the request itself, unless it has one."""
+        if error.path is not None or (error.extensions or {}).get("code"):
+            return
+        if isinstance(error, GraphQLSyntaxError):
+            code = PARSE_FAILED
+        elif not isinstance(error.original_error, GraphQLError | None):
+            return  # an exception, not GraphQL's own error: masked as INTERNAL
+        elif self.validation_failed:
+            code = VALIDATION_FAILED
+        else:
+            code = DomainErrorCode.INVALID_INPUT.value
+        error.extensions = {**(error.extensions or {}), "code": code}
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
