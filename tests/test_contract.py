@@ -19,10 +19,13 @@ from graphql import (
 )
 from typer.testing import CliRunner
 
+from cungoods.api.errors import PARSE_FAILED, VALIDATION_FAILED
+from cungoods.api.extensions.cost import COSTLY
 from cungoods.api.schema import build_schema as build_served_schema
 from cungoods.cli import app
 from cungoods.config import Settings
 from cungoods.db import setup as db
+from cungoods.db.errors import DATABASE_UNAVAILABLE
 from cungoods.devtools import schema_export
 from cungoods.services.errors import ErrorCode
 
@@ -134,6 +137,16 @@ def test_every_error_code_enum_value_and_argument_says_what_it_is() -> None:
     assert [code for code, v in error_code.values.items() if len(v.description or "") < 20] == []
     # and no enum value or argument anywhere is left without a description
     assert undescribed_values_and_arguments(schema) == []
+
+
+def test_the_contract_says_what_a_client_does_about_every_code() -> None:
+    api = (Path(__file__).resolve().parents[1] / "docs" / "API.md").read_text(encoding="utf-8")
+    errors = api[api.index("\n## Errors\n") : api.index("\n## Schema compatibility\n")]
+    request_codes = [PARSE_FAILED, VALIDATION_FAILED, COSTLY, DATABASE_UNAVAILABLE, "INTERNAL"]
+
+    # Every ErrorCode and every request-error code has its row: what it means, what to do
+    for code in [*(c.value for c in ErrorCode), *request_codes]:
+        assert f"\n| {code} | " in errors, code
 
 
 def test_the_description_walk_names_what_is_undescribed() -> None:
