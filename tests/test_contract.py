@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from graphql import (
     GraphQLArgument,
+    GraphQLEnumType,
+    GraphQLInterfaceType,
     GraphQLObjectType,
+    GraphQLSchema,
     build_schema,
     get_named_type,
     is_non_null_type,
@@ -16,9 +19,15 @@ from graphql import (
 )
 from typer.testing import CliRunner
 
+from cungoods.api.errors import PARSE_FAILED, VALIDATION_FAILED
+from cungoods.api.extensions.cost import COSTLY
+from cungoods.api.schema import build_schema as build_served_schema
 from cungoods.cli import app
+from cungoods.config import Settings
 from cungoods.db import setup as db
+from cungoods.db.errors import DATABASE_UNAVAILABLE
 from cungoods.devtools import schema_export
+from cungoods.services.errors import ErrorCode
 
 runner = CliRunner()
 
@@ -97,6 +106,57 @@ def test_every_field_and_type_says_what_it_is() -> None:
         if root
     }
     assert [name for name in undescribed if name not in roots] == []
+
+
+def undescribed_values_and_arguments(schema: GraphQLSchema) -> list[str]:
+    """Every enum value and every field argument of `schema` without a description."""
+    missing = []
+    for name, named in schema.type_map.items():
+        if name.startswith("__"):
+            continue
+        if isinstance(named, GraphQLEnumType):
+            missing += [f"{name}.{v}" for v, value in named.values.items() if not value.description]
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in named.fields.items():
+                missing += [
+                    f"{name}.{field_name}({arg}:)"
+                    for arg, argument in field.args.items()
+                    if not argument.description
+                ]
+    return missing
+
+
+def test_every_error_code_enum_value_and_argument_says_what_it_is() -> None:
+    # The schema as served (strawberry's graphql-core schema), not only its printed SDL
+    schema = build_served_schema(Settings())._schema
+    error_code = schema.get_type("ErrorCode")
+    assert isinstance(error_code, GraphQLEnumType)
+
+    # Then every ErrorCode value says what went wrong and what a client does about it
+    assert set(error_code.values) == {code.value for code in ErrorCode}
+    assert [code for code, v in error_code.values.items() if len(v.description or "") < 20] == []
+    # and no enum value or argument anywhere is left without a description
+    assert undescribed_values_and_arguments(schema) == []
+
+
+def test_the_contract_says_what_a_client_does_about_every_code() -> None:
+    api = (Path(__file__).resolve().parents[1] / "docs" / "API.md").read_text(encoding="utf-8")
+    errors = api[api.index("\n## Errors\n") : api.index("\n## Schema compatibility\n")]
+    request_codes = [PARSE_FAILED, VALIDATION_FAILED, COSTLY, DATABASE_UNAVAILABLE, "INTERNAL"]
+
+    # Every ErrorCode and every request-error code has its row: what it means, what to do
+    for code in [*(c.value for c in ErrorCode), *request_codes]:
+        assert f"\n| {code} | " in errors, code
+
+
+def test_the_description_walk_names_what_is_undescribed() -> None:
+    # The control: an SDL with an undescribed argument and enum value
+    schema = build_schema(
+        '"""Q"""\ntype Query {\n  """f"""\n  f(a: Int, """b"""\n b: Int): E\n}\n'
+        '"""E"""\nenum E {\n  """x"""\n  X\n  Y\n}\n'
+    )
+
+    assert undescribed_values_and_arguments(schema) == ["Query.f(a:)", "E.Y"]
 
 
 async def test_the_models_need_no_migration_that_is_not_written() -> None:

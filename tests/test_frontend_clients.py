@@ -258,3 +258,29 @@ def test_apollo_persisted_queries_round_trip_over_post_and_get(node: str, demo_s
         assert len({r["hash"] for r in report[mode]["requests"]}) == 1
         first, second = report[mode]["answers"]
         assert first == second and len(first["routes"]) == 6
+
+
+def _websocket_flags(node: str) -> list[str]:
+    """Node 22 has a global WebSocket; Node 20 needs the flag."""
+    probe = subprocess.run(
+        [node, "-e", "process.exit(typeof WebSocket === 'function' ? 0 : 1)"], timeout=30
+    )
+    return [] if probe.returncode == 0 else ["--experimental-websocket"]
+
+
+def test_graphql_ws_gives_up_at_once_on_a_refused_token(node: str, demo_server: str) -> None:
+    # Given the board's graphql-ws client signing in with a token the server refuses
+    socket_url = demo_server.replace("http://", "ws://", 1)
+    run = subprocess.run(
+        [node, *_websocket_flags(node), "graphql_ws_refused.cjs", socket_url, "forged.token"],
+        cwd=CLIENTS_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0 and run.stdout, run.stderr
+    report = json.loads(run.stdout)
+
+    # Then the server closed with 4401, and the client took it as final: one connection, no
+    # retry with the same token (it retries 4403 five times)
+    assert report == {"connecting": 1, "closes": [4401], "finalCode": 4401}

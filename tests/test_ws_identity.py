@@ -1,5 +1,5 @@
 """A WebSocket's identity does not go stale: the viewer is read again from the token before
-every operation and every event, and the socket closes with 4403 at the token's expiry."""
+every operation and every event, and the socket closes with 4401 at the token's expiry."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ async def test_a_demoted_leader_loses_the_manifest_on_an_open_socket(settings: S
         assert me["payload"]["data"]["viewer"]["roles"] == ["BUYER"], me
 
 
-async def test_a_deleted_account_closes_the_socket_with_4403(settings: Settings) -> None:
+async def test_a_deleted_account_closes_the_socket_with_4401(settings: Settings) -> None:
     # Given a farmer (no wallet to keep) with an open socket
     line = await make_line()
     buyer = await make_user(Role.FARMER, name="农户")
@@ -68,16 +68,16 @@ async def test_a_deleted_account_closes_the_socket_with_4403(settings: Settings)
         await User.filter(id=buyer.id).delete()
         await socket.subscribe("1", TRIP_UPDATES, {"id": line.trip_gid})
 
-        # Then the socket is closed with 4403 (not an INTERNAL error)
+        # Then the socket is closed with 4401 (not an INTERNAL error)
         try:
             message = await socket.receive()
         except Closed as closed:
-            assert closed.code == 4403, closed
+            assert closed.code == 4401, closed
         else:
             raise AssertionError(f"the socket stayed open: {message}")
 
 
-async def test_the_socket_closes_with_4403_when_the_token_expires(settings: Settings) -> None:
+async def test_the_socket_closes_with_4401_when_the_token_expires(settings: Settings) -> None:
     # Given a socket opened with a token that expires in two seconds (the whole of a token's
     # life; on a slow machine it may even run out during the handshake, which must end the
     # same way)
@@ -96,8 +96,8 @@ async def test_the_socket_closes_with_4403_when_the_token_expires(settings: Sett
         except Closed as closed:
             code = closed.code
 
-        # Then the server closes the socket with 4403
-        assert code == 4403
+        # Then the server closes the socket with 4401
+        assert code == 4401
 
 
 async def test_a_subscription_ends_before_an_event_its_viewer_may_no_longer_see(

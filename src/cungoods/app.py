@@ -25,7 +25,7 @@ from cungoods.api.extensions.throttle import limits_from
 from cungoods.api.persisted import PersistedDocuments
 from cungoods.api.schema import build_schema
 from cungoods.api.transport.http_view import GraphQLView
-from cungoods.api.transport.websocket import TransportWSHandler
+from cungoods.api.transport.websocket import TokenRefused, TransportWSHandler
 from cungoods.config import Settings
 from cungoods.db import setup as db
 from cungoods.db.errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
@@ -58,7 +58,8 @@ CORS_MAX_AGE_SECONDS = 600
 
 
 class GraphQLApp(GraphQLView):
-    # Subscriptions on a socket without a token close it with 4401 (api/transport/websocket.py).
+    # A bad token, and a subscription on a socket without one, close it with 4401
+    # (api/transport/websocket.py).
     graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, settings: Settings, broker: Broker | None = None) -> None:
@@ -116,7 +117,7 @@ class GraphQLApp(GraphQLView):
         if token:
             await self._authenticate(context, str(token))
             if context.viewer is None:
-                raise ConnectionRejectionError({"message": context.auth_error or "bad token"})
+                raise TokenRefused(context.auth_error or "bad token")  # closes with 4401
         return None
 
     async def _authenticate(self, context: Context, token: str) -> None:

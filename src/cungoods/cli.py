@@ -10,7 +10,7 @@ import typer
 
 from cungoods.config import Settings
 from cungoods.db import setup as db
-from cungoods.devtools import schema_export
+from cungoods.devtools import schema_compat, schema_export
 from cungoods.observability.logs import logging_config
 
 app = typer.Typer(help="村货 cungoods: the county's two-way rural logistics GraphQL server.")
@@ -133,6 +133,24 @@ def export_schema(
         typer.echo(f"{path} is current")
         return
     typer.echo(f"wrote {schema_export.export(path)}")
+
+
+@app.command("check-schema")
+def check_schema(
+    path: Path | None = typer.Option(
+        None, help="An SDL file to check instead of the schema the code serves."
+    ),
+    release: Path | None = typer.Option(
+        None, help="The release SDL to compare with (default: the newest in schema/releases)."
+    ),
+    changelog: Path = typer.Option(schema_compat.CHANGELOG, help="The changelog to read."),
+) -> None:
+    """Fail on a breaking change since the last release that docs/CHANGELOG.md does not list."""
+    sdl = path.read_text(encoding="utf-8") if path else schema_export.sdl()
+    report = schema_compat.check(sdl, release=release, changelog=changelog)
+    typer.echo("\n".join(report.lines()), err=not report.ok)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 def _safe_url(settings: Settings) -> str:

@@ -6,14 +6,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import strawberry
-from graphql.error import GraphQLError
+from graphql.error import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 
+from cungoods.api.descriptions import graphql_enum
 from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, is_database_unavailable
 from cungoods.db.errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
 from cungoods.observability import metrics
@@ -24,17 +25,49 @@ log = logging.getLogger("cungoods.errors")
 T = TypeVar("T")
 P = TypeVar("P")
 
-# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
-# returns it); naming the class, not the call's result, keeps it a type for mypy.
 ErrorCode = DomainErrorCode
-strawberry.enum(ErrorCode, name="ErrorCode", description="Why an action failed.")
-# Descriptions of the values added since issue 13 (the domain enum cannot carry strawberry's).
-ERROR_CODE_DESCRIPTIONS = {
-    ErrorCode.CLAIM_WINDOW_CLOSED: "An after-sale claim came later than CUNGOODS_CLAIM_HOURS "
-    "after the order's pickup.",
-}
-for _value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
-    _value.description = ERROR_CODE_DESCRIPTIONS.get(ErrorCode(_value.value), _value.description)
+graphql_enum(
+    ErrorCode,
+    name="ErrorCode",
+    description="Why an action failed: in a mutation payload's `UserError.code`, and as "
+    "`extensions.code` of a GraphQL error from a query or subscription. docs/API.md, "
+    '"Errors", says what a client does about each.',
+    values={
+        ErrorCode.INVALID_INPUT: "An input value is malformed or out of range (`field` names it): "
+        "a bad id or cursor, a date out of range, text too long, a page size over the maximum. "
+        "Fix the input; sent again unchanged it fails again.",
+        ErrorCode.NOT_FOUND: "The object named (by id, number or code) does not exist.",
+        ErrorCode.UNAUTHENTICATED: "The action needs a signed-in viewer and there is none (no "
+        "token, or one that is bad or expired): sign in, then retry.",
+        ErrorCode.NOT_ALLOWED: "The viewer is signed in but may not do this (a role, a station "
+        "or an ownership is missing); retrying as the same viewer fails again.",
+        ErrorCode.NO_CAPACITY: "The bus has no room for the load on a leg of the trip (`legSeq` "
+        "says which leg, `nextDate` the next service date with room): offer that date or less.",
+        ErrorCode.OUT_OF_STOCK: "Fewer units are left than asked for (`remaining` says how "
+        "many; 0: sold out).",
+        ErrorCode.CUTOFF_PASSED: "The sale window's cutoff has passed: that service date takes "
+        "no more orders or changes.",
+        ErrorCode.STATION_NOT_SERVED: "No bus route stops at the station, so nothing can be "
+        "delivered to or collected from it.",
+        ErrorCode.WRONG_CODE: "The pickup or collect code does not match; after 5 wrong pickup "
+        "codes the order is locked until its station leader or a dispatcher unlocks it "
+        "(`unlockPickupCode`).",
+        ErrorCode.INVALID_STATE: "The object is not in a state that allows this (an order "
+        "already picked up, a trip already departed, a claim already decided): read it again.",
+        ErrorCode.IDEMPOTENCY_KEY_REUSED: "This idempotency key was used before with other "
+        "input: a new action needs a new key.",
+        ErrorCode.RATE_LIMITED: "Too many attempts from this viewer or address: retry after the "
+        "seconds the message gives (HTTP `Retry-After`).",
+        ErrorCode.ALREADY_EXISTS: "It exists already: a phone number registered, an arrival "
+        "confirmed, an open claim on the order line.",
+        ErrorCode.INSUFFICIENT_FUNDS: "The wallet lacks money for this (`shortfallFen` says how "
+        "much): top up at the station, or pay with PROVIDER.",
+        ErrorCode.CLAIM_WINDOW_CLOSED: "An after-sale claim came later than "
+        "CUNGOODS_CLAIM_HOURS after the order's pickup.",
+        ErrorCode.LIMIT_EXCEEDED: "The buyer would hold more of the item than its `maxPerBuyer` "
+        "allows (`remaining`: the units still allowed).",
+    },
+)
 
 
 @strawberry.type(
@@ -137,10 +170,22 @@ def _original(error: GraphQLError) -> BaseException | None:
     return error.original_error
 
 
+# The codes of request errors (nothing ran), as Apollo Server names the first two: the
+# document does not parse (a syntax error, or more than CUNGOODS_MAX_TOKENS tokens), or does not
+# validate (the spec's rules, the depth and alias limits). A variable that does not coerce is
+# INVALID_INPUT, the code every other refused input has (Apollo says BAD_USER_INPUT). A rule with
+# a code of its own keeps it (QUERY_TOO_COSTLY, INVALID_INPUT for a NUL in a string).
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
 class MaskUnexpectedErrors(MaskErrors):
-    """Domain errors raised by queries keep their message and gain `extensions.code`; GraphQL's
-    own errors (validation, bad variables) pass as they are; anything else is logged once and
-    masked, so no traceback or internal detail reaches a client."""
+    """Errors as the client gets them, over HTTP and WebSocket alike. Domain errors raised by
+    queries keep their message and gain `extensions.code`; request errors (parse, validation,
+    variable coercion) gain theirs (PARSE_FAILED, VALIDATION_FAILED, INVALID_INPUT); anything
+    else is logged once and masked, so no traceback or internal detail reaches a client."""
+
+    validation_failed = False
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=self._should_mask, error_message="Unexpected error.")
@@ -164,11 +209,34 @@ class MaskUnexpectedErrors(MaskErrors):
         metrics.UNEXPECTED_ERRORS.inc()
         return True
 
+    def on_validate(self) -> Iterator[None]:
+        yield
+        # Request errors without a path are validation errors when validation reported any,
+        # else (the document was valid) the variables' coercion errors.
+        self.validation_failed = bool(self.execution_context.pre_execution_errors)
+
     def _process_result(self, result: object) -> None:
         # Most results have no errors: skip strawberry's check, an isinstance against a runtime
         # Protocol that costs more than executing a small subscription event.
-        if getattr(result, "errors", None):
+        errors: list[GraphQLError] | None = getattr(result, "errors", None)
+        if errors:
+            for error in errors:
+                self._code_request_error(error)
             super()._process_result(result)
+
+    def _code_request_error(self, error: GraphQLError) -> None:
+        """`extensions.code` for an error of the request itself, unless it has one."""
+        if error.path is not None or (error.extensions or {}).get("code"):
+            return
+        if isinstance(error, GraphQLSyntaxError):
+            code = PARSE_FAILED
+        elif not isinstance(error.original_error, GraphQLError | None):
+            return  # an exception, not GraphQL's own error: masked as INTERNAL
+        elif self.validation_failed:
+            code = VALIDATION_FAILED
+        else:
+            code = DomainErrorCode.INVALID_INPUT.value
+        error.extensions = {**(error.extensions or {}), "code": code}
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)

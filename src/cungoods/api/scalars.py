@@ -13,6 +13,7 @@ from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition, wrap_parser
 from strawberry.types.scalar import ScalarDefinition
 
+from cungoods.api.descriptions import graphql_enum
 from cungoods.api.ids import from_cursor, to_cursor
 from cungoods.models.enums import Temperature as DomainTemperature
 from cungoods.services import clock
@@ -31,6 +32,8 @@ def _show_local(value: dt.datetime) -> str:
 # enough from Python's year 1 and year 9999 that date arithmetic (the day before a cutoff, 14 days
 # of outlook, a time zone shift) can never overflow.
 FIRST_YEAR, LAST_YEAR = 1900, 2199
+# `@specifiedBy` of Date (full-date) and DateTime (date-time): both are in this section.
+RFC3339 = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6"
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
 
 
@@ -52,7 +55,7 @@ def _read_date(value: str) -> dt.date:
 Date: ScalarDefinition = dataclasses.replace(
     DateDefinition,
     description="A calendar date, YYYY-MM-DD (RFC 3339 full-date), in the service time zone.",
-    specified_by_url="https://tools.ietf.org/html/rfc3339",
+    specified_by_url=RFC3339,
     parse_value=wrap_parser(_read_date, "Date"),
 )
 
@@ -72,6 +75,9 @@ DateTime: ScalarDefinition = dataclasses.replace(
     DateTimeDefinition,
     description="Date and time, ISO 8601 with offset, shown in the service time zone; "
     "a value without an offset is read as service-local time.",
+    # What it sends is an RFC 3339 date-time; what it takes is that, or the same without an
+    # offset (service-local time).
+    specified_by_url=RFC3339,
     serialize=_show_local,
     parse_value=_read_local,
 )
@@ -105,10 +111,18 @@ else:
 
 
 # One definition for every area that carries goods (catalog products, produce listings).
-# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
-# returns it); naming the class, not the call's result, keeps it a type for mypy.
+# The domain enum itself is the GraphQL enum (api/descriptions.graphql_enum).
 Temperature = DomainTemperature
-strawberry.enum(Temperature, name="Temperature", description="How goods must be kept on the bus.")
+graphql_enum(
+    Temperature,
+    name="Temperature",
+    description="How goods must be kept on the bus.",
+    values={
+        Temperature.AMBIENT: "Room temperature.",
+        Temperature.CHILLED: "Kept cool: rides in the chilled compartment.",
+        Temperature.FROZEN: "Kept frozen: rides in the chilled compartment.",
+    },
+)
 
 
 @strawberry.type(

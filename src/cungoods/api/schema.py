@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from functools import partial
+from typing import Annotated
 
 import strawberry
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
-    ParserCache,
     SchemaExtension,
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
@@ -36,7 +36,11 @@ from cungoods.api.extensions.production import production_extensions
 from cungoods.api.extensions.response_cache import ResponseCache, ResponseStore
 from cungoods.api.extensions.throttle import limit_mutations
 from cungoods.api.extensions.validation_cache import DEFAULT_MAXSIZE as DOCUMENT_CACHE_SIZE
-from cungoods.api.extensions.validation_cache import CachedValidation, ValidDocuments
+from cungoods.api.extensions.validation_cache import (
+    CachedParse,
+    CachedValidation,
+    ValidDocuments,
+)
 from cungoods.api.live.subscriptions import LiveSubscription
 from cungoods.api.money.mutations import MoneyMutation
 from cungoods.api.money.queries import MoneyQuery
@@ -59,7 +63,14 @@ from cungoods.config import Settings
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Any object by its global id.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The object's global id (the `id` of any Node)."),
+        ],
+    ) -> Node | None:
         return await resolve_node(info, id)
 
 
@@ -148,7 +159,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             *production_extensions(settings.production),
             # After every extension that adds validation rules: each query text is parsed and
             # validated once (api/extensions/validation_cache.py).
-            partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
+            partial(CachedParse, maxsize=DOCUMENT_CACHE_SIZE),
             partial(CachedValidation, valid=ValidDocuments(DOCUMENT_CACHE_SIZE)),
             *response_cache(settings),
             MaskUnexpectedErrors,

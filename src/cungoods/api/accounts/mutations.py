@@ -9,6 +9,7 @@ from cungoods.api.accounts.inputs import AssignRoleInput, LoginInput, RegisterIn
 from cungoods.api.accounts.payloads import AssignRolePayload, LoginPayload, RegisterPayload
 from cungoods.api.accounts.types import User
 from cungoods.api.context import Info
+from cungoods.api.descriptions import MutationInput
 from cungoods.api.errors import UserError, mutation_payload, payload_with_errors
 from cungoods.api.extensions.throttle import client_address
 from cungoods.api.ids import optional_pk, pk_of
@@ -30,7 +31,7 @@ def _session_user(signed_in: accounts.SignedIn, info: Info) -> User:
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(description="Open a BUYER or FARMER account; returns a token.")
-    async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
+    async def register(self, info: Info, input: MutationInput[RegisterInput]) -> RegisterPayload:
         settings = info.context.settings
         return await mutation_payload(
             RegisterPayload,
@@ -53,7 +54,7 @@ class AccountMutation:
         f"{MAX_LOGINS_PER_OPERATION} `login` fields in one request: with more, each is "
         "refused (INVALID_INPUT)."
     )
-    async def login(self, info: Info, input: LoginInput) -> LoginPayload:
+    async def login(self, info: Info, input: MutationInput[LoginInput]) -> LoginPayload:
         settings = info.context.settings
         if _login_fields(info) > MAX_LOGINS_PER_OPERATION:
             refused = UserError(
@@ -78,7 +79,9 @@ class AccountMutation:
         )
 
     @strawberry.mutation(description="Give a user a role (ADMIN only).")
-    async def assign_role(self, info: Info, input: AssignRoleInput) -> AssignRolePayload:
+    async def assign_role(
+        self, info: Info, input: MutationInput[AssignRoleInput]
+    ) -> AssignRolePayload:
         return await mutation_payload(
             AssignRolePayload,
             lambda: accounts.assign_role(

@@ -8,6 +8,7 @@ import strawberry
 
 from cungoods import models
 from cungoods.api.context import Info
+from cungoods.api.descriptions import graphql_enum
 from cungoods.api.ids import to_global_id
 from cungoods.api.money.wallet import Wallet
 from cungoods.api.node import Node, node_of, register_node
@@ -20,13 +21,30 @@ from cungoods.services.money import wallet as wallets
 if TYPE_CHECKING:
     from cungoods.api.network.types import Station
 
-# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
-# returns it); naming the class, not the call's result, keeps it a type for mypy.
+# The domain enum itself is the GraphQL enum (api/descriptions.graphql_enum).
 Role = DomainRole
-strawberry.enum(Role, name="Role", description="What a user may do.")
+graphql_enum(
+    Role,
+    name="Role",
+    description="What a user may do.",
+    values={
+        Role.BUYER: "Orders group-buy goods and buys produce.",
+        Role.FARMER: "Lists produce and makes offers on requests.",
+        Role.LEADER: "Runs a pickup station: hands out orders, takes produce, tops up wallets.",
+        Role.DRIVER: "Drives a route's bus and records its trip events.",
+        Role.DISPATCHER: "Runs the hub: schedules, cutoffs, loading, claims, settlements.",
+        Role.ADMIN: "Manages accounts and roles.",
+    },
+)
 Language = DomainLanguage
-strawberry.enum(
-    Language, name="Language", description="The language a person's notifications are written in."
+graphql_enum(
+    Language,
+    name="Language",
+    description="The language a person's notifications are written in.",
+    values={
+        Language.ZH: "Chinese (zh).",
+        Language.EN: "English (en).",
+    },
 )
 
 

@@ -8,6 +8,7 @@ from cungoods.api.catalog.inputs import OpenSaleWindowInput, RunCutoffInput, ite
 from cungoods.api.catalog.payloads import OpenSaleWindowPayload, RunCutoffPayload
 from cungoods.api.catalog.types import SaleWindow
 from cungoods.api.context import Info
+from cungoods.api.descriptions import MutationInput
 from cungoods.api.errors import mutation_payload
 from cungoods.services import catalog, orders
 
@@ -16,7 +17,7 @@ from cungoods.services import catalog, orders
 class CatalogMutation:
     @strawberry.mutation(description="Open or change the sale window of a date (DISPATCHER).")
     async def open_sale_window(
-        self, info: Info, input: OpenSaleWindowInput
+        self, info: Info, input: MutationInput[OpenSaleWindowInput]
     ) -> OpenSaleWindowPayload:
         return await mutation_payload(
             OpenSaleWindowPayload,
@@ -34,7 +35,9 @@ class CatalogMutation:
         description="Close ordering for a date and confirm its orders (DISPATCHER); the server "
         "also does this by itself at the cutoff time."
     )
-    async def run_cutoff(self, info: Info, input: RunCutoffInput) -> RunCutoffPayload:
+    async def run_cutoff(
+        self, info: Info, input: MutationInput[RunCutoffInput]
+    ) -> RunCutoffPayload:
         return await mutation_payload(
             RunCutoffPayload,
             lambda: orders.run_cutoff(viewer=info.context.viewer, service_date=input.service_date),

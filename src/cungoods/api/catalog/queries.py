@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 
 from cungoods.api.catalog.types import Product, SaleWindow
 from cungoods.api.context import Info
+from cungoods.api.descriptions import SearchArg
 from cungoods.api.scalars import (
     AfterArg,
     BeforeArg,
@@ -30,7 +32,12 @@ class CatalogQuery:
         return [SaleWindow.of(window) for window in await catalog.open_sale_windows()]
 
     @strawberry.field(description="The sale window of a service date, open or not.")
-    async def sale_window(self, service_date: dt.date) -> SaleWindow | None:
+    async def sale_window(
+        self,
+        service_date: Annotated[
+            dt.date, strawberry.argument(description="The service date the window sells for.")
+        ],
+    ) -> SaleWindow | None:
         window = await catalog.sale_window(service_date=service_date)
         return None if window is None else SaleWindow.of(window)
 
@@ -44,8 +51,14 @@ class CatalogQuery:
         after: AfterArg = None,
         last: LastArg = None,
         before: BeforeArg = None,
-        category: str | None = None,
-        search: str | None = None,
+        category: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only the products of this category (its exact name, at most 32 "
+                "characters)."
+            ),
+        ] = None,
+        search: SearchArg = None,
     ) -> Connection[Product]:
         page = await catalog.products(
             page_args=page_args(

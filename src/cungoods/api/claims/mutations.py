@@ -22,6 +22,7 @@ from cungoods.api.claims.payloads import (
 )
 from cungoods.api.claims.types import ArrivalCheck, Claim, Shortage
 from cungoods.api.context import Info
+from cungoods.api.descriptions import MutationInput
 from cungoods.api.errors import mutation_payload
 from cungoods.api.ids import pk_of
 from cungoods.services import arrivals, claims, shortages
@@ -36,7 +37,7 @@ class ClaimMutation:
         "(ORDER_SHORTAGE)."
     )
     async def record_shortage(
-        self, info: Info, input: RecordShortageInput
+        self, info: Info, input: MutationInput[RecordShortageInput]
     ) -> RecordShortagePayload:
         return await mutation_payload(
             RecordShortagePayload,
@@ -55,7 +56,7 @@ class ClaimMutation:
         "hub (ORDER_ARRIVAL_SHORT to each buyer); the rest waits for pickup."
     )
     async def confirm_arrival(
-        self, info: Info, input: ConfirmArrivalInput
+        self, info: Info, input: MutationInput[ConfirmArrivalInput]
     ) -> ConfirmArrivalPayload:
         return await mutation_payload(
             ConfirmArrivalPayload,
@@ -72,7 +73,9 @@ class ClaimMutation:
         description="Claim units of a picked-up order (its BUYER) within CUNGOODS_CLAIM_HOURS "
         "of pickup (later: CLAIM_WINDOW_CLOSED); a dispatcher decides (CLAIM_FILED)."
     )
-    async def file_claim(self, info: Info, input: FileClaimInput) -> FileClaimPayload:
+    async def file_claim(
+        self, info: Info, input: MutationInput[FileClaimInput]
+    ) -> FileClaimPayload:
         return await mutation_payload(
             FileClaimPayload,
             lambda: claims.file_claim(
@@ -91,7 +94,9 @@ class ClaimMutation:
         "refund path, taking the leader's commission back in proportion; reject moves no money "
         "(CLAIM_RESOLVED to the buyer)."
     )
-    async def resolve_claim(self, info: Info, input: ResolveClaimInput) -> ResolveClaimPayload:
+    async def resolve_claim(
+        self, info: Info, input: MutationInput[ResolveClaimInput]
+    ) -> ResolveClaimPayload:
         return await mutation_payload(
             ResolveClaimPayload,
             lambda: claims.resolve_claim(

@@ -10,6 +10,7 @@ from cungoods import models
 from cungoods.api.accounts.types import User, user_by_id
 from cungoods.api.catalog.types import Product, SaleItem, product_by_id, sale_item_by_id
 from cungoods.api.context import Info
+from cungoods.api.descriptions import graphql_enum
 from cungoods.api.ids import to_global_id
 from cungoods.api.network.types import Station, Trip, station_by_id, trip_by_id
 from cungoods.api.node import Node, register_node
@@ -18,19 +19,29 @@ from cungoods.models.enums import ClaimKind as DomainClaimKind
 from cungoods.models.enums import ClaimStatus as DomainClaimStatus
 from cungoods.services import arrivals, claims, shortages
 
-# strawberry.enum makes the domain enum itself the GraphQL enum (as OrderStatus does).
+# The domain enum itself is the GraphQL enum (api/descriptions.graphql_enum).
 ClaimKind = DomainClaimKind
-strawberry.enum(
+graphql_enum(
     ClaimKind,
     name="ClaimKind",
     description="ARRIVAL: missing or damaged at the station's arrival check, against the hub; "
     "AFTER_SALE: the buyer's claim after pickup (售后).",
+    values={
+        ClaimKind.ARRIVAL: "Missing or damaged at the station's arrival check: against the hub, "
+        "approved at once.",
+        ClaimKind.AFTER_SALE: "The buyer's claim after pickup (售后), decided by a dispatcher.",
+    },
 )
 ClaimStatus = DomainClaimStatus
-strawberry.enum(
+graphql_enum(
     ClaimStatus,
     name="ClaimStatus",
     description="FILED: waiting for a dispatcher; APPROVED: refunded; REJECTED: no money moved.",
+    values={
+        ClaimStatus.FILED: "Waiting for a dispatcher to decide.",
+        ClaimStatus.APPROVED: "Approved and refunded.",
+        ClaimStatus.REJECTED: "Rejected: no money moved.",
+    },
 )
 
 

@@ -14,6 +14,7 @@ from cungoods import models
 from cungoods.api.accounts.types import User
 from cungoods.api.catalog.types import Product
 from cungoods.api.context import Info
+from cungoods.api.descriptions import graphql_enum
 from cungoods.api.network.types import Station, Trip, station_by_id, trip_by_id
 from cungoods.api.orders.types import Order
 from cungoods.api.produce.enums import PurchaseStatus
@@ -21,14 +22,17 @@ from cungoods.api.produce.types import ProducePurchase, purchase_by_id
 from cungoods.api.scalars import Load, Temperature
 from cungoods.services import dispatch, dispatch_plans, orders
 
-# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
-# returns it); naming the class, not the call's result, keeps it a type for mypy.
+# The domain enum itself is the GraphQL enum (api/descriptions.graphql_enum).
 LoadSpace = dispatch_plans.Space
-strawberry.enum(
+graphql_enum(
     LoadSpace,
     name="LoadSpace",
     description="Where a crate rides: the cargo box (AMBIENT), or the chilled compartment "
     "(CHILLED, for chilled and frozen goods).",
+    values={
+        LoadSpace.AMBIENT: "The cargo box.",
+        LoadSpace.CHILLED: "The chilled compartment, for chilled and frozen goods.",
+    },
 )
 
 

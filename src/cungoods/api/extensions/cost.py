@@ -20,7 +20,7 @@ resolved, so `produceListings(filter: {text: "8 words"}) { nodes { title } }` co
 with fewer words or smaller pages.
 The check is a validation rule, so an over-budget query is a request error (HTTP 400 with
 `application/graphql-response+json`) carrying `extensions.code = QUERY_TOO_COSTLY`, its cost and
-the budget.
+the budget. Every response, refused or not, carries `extensions.cost { requested budget }`.
 """
 
 from __future__ import annotations
@@ -219,15 +219,25 @@ class _Estimator:
 
 
 class QueryCostLimiter(SchemaExtension):
-    """Refuses, at validation, an operation whose cost is over `budget`."""
+    """Refuses, at validation, an operation whose cost is over `budget`, and reports the cost of
+    every operation in the response's `extensions.cost { requested budget }` (as Shopify and
+    Saleor do), so a client sees how close a query comes before it is refused. A document that
+    does not parse has no cost, and its response no `cost`."""
 
     def __init__(self, *, budget: int, max_page_size: int) -> None:
         self.budget = budget
         self.max_page_size = max_page_size
+        self.requested: int | None = None
+
+    def get_results(self) -> dict[str, Any]:
+        if self.requested is None:
+            return {}
+        return {"cost": {"requested": self.requested, "budget": self.budget}}
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         budget, max_page_size = self.budget, self.max_page_size
+        limiter = self
         variables, operation_name = context.variables, context.operation_name
 
         def cost_errors(schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
@@ -242,6 +252,7 @@ class QueryCostLimiter(SchemaExtension):
             except Exception:  # a flaw in the estimate must not fail every such query
                 log.exception("could not estimate the cost of a query")
                 return []
+            limiter.requested = cost
             if cost <= budget:
                 return []
             return [

@@ -8,16 +8,18 @@ stranger sending endless distinct queries cannot grow memory. Rules marked `PER_
 budget, which reads `first` from the variables) run on every request.
 
 Place it after every extension that adds validation rules: it runs them all on a first sight.
+Parsing is cached too (CachedParse, strawberry's ParserCache keyed by the text).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Iterator
 from threading import Lock
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.schema import validate_document
 
 # A class attribute: True on rules that read the variables. Such a rule may offer
@@ -62,6 +64,23 @@ def _run_alone(
     if callable(check):
         return list(check(schema, document))
     return validate(schema, document, [rule])
+
+
+class CachedParse(ParserCache):
+    """strawberry's ParserCache, except that a text that does not parse is left to strawberry's
+    own parse, which reports the syntax error inside the operation like any request error.
+    ParserCache raises it from its hook instead, past every extension's `on_operation`: the
+    error went out without `extensions.code` and unseen by the error mask and the metrics."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        # A text that does not parse is parsed again, and refused, by strawberry (a bad text
+        # is never cached).
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
 
 
 class CachedValidation(SchemaExtension):

@@ -90,7 +90,7 @@ class LiveSubscription:
     async def trip_updates(
         self,
         info: Info,
-        trip_id: strawberry.ID,
+        trip_id: Annotated[strawberry.ID, strawberry.argument(description="The trip's global id.")],
         after: After = None,
     ) -> Events:
         cursor = from_cursor(after)
@@ -109,7 +109,9 @@ class LiveSubscription:
     async def order_updates(
         self,
         info: Info,
-        order_id: strawberry.ID,
+        order_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The order's global id.")
+        ],
         after: After = None,
     ) -> Events:
         cursor = from_cursor(after)
@@ -130,7 +132,9 @@ class LiveSubscription:
     async def purchase_updates(
         self,
         info: Info,
-        purchase_id: strawberry.ID,
+        purchase_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The produce purchase's global id.")
+        ],
         after: After = None,
     ) -> Events:
         cursor = from_cursor(after)
@@ -152,7 +156,9 @@ class LiveSubscription:
     async def station_updates(
         self,
         info: Info,
-        station_id: strawberry.ID,
+        station_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The station's global id.")
+        ],
         after: After = None,
         replay_today: ReplayToday = False,
     ) -> Events:

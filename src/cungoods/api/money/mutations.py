@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from cungoods.api.context import Info
+from cungoods.api.descriptions import MutationInput
 from cungoods.api.errors import mutation_payload
 from cungoods.api.ids import pk_of
 from cungoods.api.money.inputs import (
@@ -31,7 +32,7 @@ class MoneyMutation:
         description="Credit a buyer's wallet with cash taken at the station (村站代充, LEADER): "
         "the leader then owes the hub that cash."
     )
-    async def top_up(self, info: Info, input: TopUpInput) -> TopUpPayload:
+    async def top_up(self, info: Info, input: MutationInput[TopUpInput]) -> TopUpPayload:
         return await mutation_payload(
             TopUpPayload,
             lambda: topups.top_up_wallet(
@@ -48,7 +49,7 @@ class MoneyMutation:
         description="Set the leader's commission on a product category (DISPATCHER)."
     )
     async def set_commission_rate(
-        self, info: Info, input: SetCommissionRateInput
+        self, info: Info, input: MutationInput[SetCommissionRateInput]
     ) -> SetCommissionRatePayload:
         return await mutation_payload(
             SetCommissionRatePayload,
@@ -62,7 +63,7 @@ class MoneyMutation:
         description="Make the statements of a period (DISPATCHER): one per leader and farmer "
         "account that moved in it."
     )
-    async def settle(self, info: Info, input: SettleInput) -> SettlePayload:
+    async def settle(self, info: Info, input: MutationInput[SettleInput]) -> SettlePayload:
         return await mutation_payload(
             SettlePayload,
             lambda: settlement.settle(viewer=info.context.viewer, start=input.from_, end=input.to),
@@ -72,7 +73,9 @@ class MoneyMutation:
     @strawberry.mutation(
         description="Record the bank transfer that pays a statement (DISPATCHER); once."
     )
-    async def mark_paid_out(self, info: Info, input: MarkPaidOutInput) -> MarkPaidOutPayload:
+    async def mark_paid_out(
+        self, info: Info, input: MutationInput[MarkPaidOutInput]
+    ) -> MarkPaidOutPayload:
         return await mutation_payload(
             MarkPaidOutPayload,
             lambda: settlement.mark_paid_out(

@@ -14,6 +14,7 @@ import strawberry
 from cungoods import models
 from cungoods.api.accounts.types import User, user_by_id
 from cungoods.api.context import Info
+from cungoods.api.descriptions import graphql_enum
 from cungoods.api.ids import to_global_id
 from cungoods.api.node import Node, node_of, register_node
 from cungoods.api.scalars import Long
@@ -26,26 +27,55 @@ if TYPE_CHECKING:
     from cungoods.api.orders.types import Order
     from cungoods.api.produce.types import ProducePurchase
 
-# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
-# returns it); naming the class, not the call's result, keeps it a type for mypy.
+# The domain enum itself is the GraphQL enum (api/descriptions.graphql_enum).
 LedgerKind = DomainLedgerKind
-strawberry.enum(
+graphql_enum(
     LedgerKind,
     name="LedgerKind",
     description="What a movement of money was for: a top-up at a station, a payment, a refund, "
     "a leader's commission (or its reversal), a farmer credited, a payout.",
+    values={
+        LedgerKind.TOP_UP: "Cash paid into a buyer's wallet at a station (topUp).",
+        LedgerKind.PAYMENT: "An order or purchase paid, from the wallet or through the provider.",
+        LedgerKind.REFUND: "Money given back to a buyer (a cancellation, a trip change, a "
+        "shortage, a claim).",
+        LedgerKind.COMMISSION: "A leader's commission on an order handed out at their station.",
+        LedgerKind.COMMISSION_REVERSAL: "Commission taken back in proportion to a later refund.",
+        LedgerKind.FARMER_CREDIT: "A farmer credited for produce collected at the hub, less the "
+        "fees.",
+        LedgerKind.PAYOUT: "A statement's amount paid out to a leader or a farmer (markPaidOut).",
+    },
 )
 AccountKind = DomainAccountKind
-strawberry.enum(
+graphql_enum(
     AccountKind,
     name="AccountKind",
     description="Whose money an account holds: a buyer's wallet, a leader's commission, the cash "
     "a leader took for top-ups (below 0: owed to the hub), what is owed to a farmer, or one of "
     "the platform's own accounts.",
+    values={
+        AccountKind.BUYER_WALLET: "A buyer's prepaid balance; never below 0.",
+        AccountKind.LEADER_COMMISSION: "Commission earned by a leader, owed to them until paid "
+        "out.",
+        AccountKind.LEADER_CASH: "Cash a leader took for top-ups: below 0, owed to the hub.",
+        AccountKind.FARMER_PAYABLE: "Owed to a farmer for produce collected, until paid out.",
+        AccountKind.PLATFORM_REVENUE: "The platform's takings: sales and fees.",
+        AccountKind.PRODUCE_HELD: "Buyers' money for produce, held until it is collected.",
+        AccountKind.PAYMENTS_CLEARING: "The payment provider: below 0, it holds our money.",
+        AccountKind.REFUNDS: "Provider refunds sent out, awaiting the provider's confirmation.",
+        AccountKind.PAYOUTS: "Transfers made to leaders and farmers.",
+    },
 )
 StatementParty = DomainStatementParty
-strawberry.enum(
-    StatementParty, name="StatementParty", description="Who a settlement statement is for."
+graphql_enum(
+    StatementParty,
+    name="StatementParty",
+    description="Who a settlement statement is for.",
+    values={
+        StatementParty.LEADER: "A station leader's statement (commission and cash taken for "
+        "top-ups).",
+        StatementParty.FARMER: "A farmer's statement (produce collected, less the fees).",
+    },
 )
 
 

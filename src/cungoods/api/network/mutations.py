@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from cungoods.api.context import Info
+from cungoods.api.descriptions import MutationInput
 from cungoods.api.errors import mutation_payload
 from cungoods.api.network.inputs import ScheduleTripsInput
 from cungoods.api.network.payloads import ScheduleTripsPayload
@@ -15,7 +16,9 @@ from cungoods.services import scheduling
 @strawberry.type
 class NetworkMutation:
     @strawberry.mutation(description="Create a route's trips from its timetable (DISPATCHER).")
-    async def schedule_trips(self, info: Info, input: ScheduleTripsInput) -> ScheduleTripsPayload:
+    async def schedule_trips(
+        self, info: Info, input: MutationInput[ScheduleTripsInput]
+    ) -> ScheduleTripsPayload:
         return await mutation_payload(
             ScheduleTripsPayload,
             lambda: scheduling.schedule_trips(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 
 from cungoods.api.context import Info
+from cungoods.api.descriptions import SearchArg
 from cungoods.api.ids import pk_of
 from cungoods.api.network.types import Route, Station, Trip, trip_by_id
 from cungoods.api.scalars import (
@@ -39,8 +41,14 @@ class NetworkQuery:
         after: AfterArg = None,
         last: LastArg = None,
         before: BeforeArg = None,
-        township: str | None = None,
-        search: str | None = None,
+        township: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only the stations of this township (its exact name, at most 50 "
+                "characters)."
+            ),
+        ] = None,
+        search: SearchArg = None,
     ) -> Connection[Station]:
         page = await network.stations(
             page_args=page_args(
@@ -53,11 +61,21 @@ class NetworkQuery:
         return connection_of(page, Station.of)
 
     @strawberry.field(description="The trips of a service date, optionally of one route.")
-    async def trips(self, date: dt.date, route_code: str | None = None) -> list[Trip]:
+    async def trips(
+        self,
+        date: Annotated[dt.date, strawberry.argument(description="The service date of the trips.")],
+        route_code: Annotated[
+            str | None, strawberry.argument(description="Only the trips of this route (its code).")
+        ] = None,
+    ) -> list[Trip]:
         return [
             Trip.of(trip) for trip in await network.trips(service_date=date, route_code=route_code)
         ]
 
     @strawberry.field(description="A trip by id.")
-    async def trip(self, info: Info, id: strawberry.ID) -> Trip | None:
+    async def trip(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The trip's global id.")],
+    ) -> Trip | None:
         return await trip_by_id(info, pk_of(id, "Trip"))

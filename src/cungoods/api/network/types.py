@@ -12,6 +12,7 @@ import strawberry
 from cungoods import models
 from cungoods.api.accounts.types import User, user_by_id
 from cungoods.api.context import Info
+from cungoods.api.descriptions import graphql_enum
 from cungoods.api.ids import to_global_id
 from cungoods.api.node import Node, register_node
 from cungoods.api.scalars import Load
@@ -22,10 +23,19 @@ from cungoods.services.capacity import leg_capacity, leg_down, leg_used
 if TYPE_CHECKING:
     from cungoods.api.dispatch.manifests import StationManifest
 
-# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
-# returns it); naming the class, not the call's result, keeps it a type for mypy.
+# The domain enum itself is the GraphQL enum (api/descriptions.graphql_enum).
 TripStatus = DomainTripStatus
-strawberry.enum(TripStatus, name="TripStatus", description="Where a trip is.")
+graphql_enum(
+    TripStatus,
+    name="TripStatus",
+    description="Where a trip is.",
+    values={
+        TripStatus.SCHEDULED: "Not departed yet.",
+        TripStatus.IN_PROGRESS: "Departed from the hub, not back yet.",
+        TripStatus.COMPLETED: "Back at the hub.",
+        TripStatus.CANCELLED: "Will not run.",
+    },
+)
 
 
 @strawberry.type(description="A county supply-chain centre.")

@@ -6,6 +6,7 @@ import strawberry
 
 from cungoods.api.accounts.types import User
 from cungoods.api.context import Info
+from cungoods.api.descriptions import MutationInput
 from cungoods.api.errors import mutation_payload
 from cungoods.api.ids import pk_of
 from cungoods.api.notifications.inputs import MarkNotificationsReadInput, SetLanguageInput
@@ -18,7 +19,7 @@ from cungoods.services.notifications import ReadResult
 class NotificationMutation:
     @strawberry.mutation(description="Mark the viewer's notifications read (ids, or all).")
     async def mark_notifications_read(
-        self, info: Info, input: MarkNotificationsReadInput
+        self, info: Info, input: MutationInput[MarkNotificationsReadInput]
     ) -> MarkNotificationsReadPayload:
         def ids() -> list[int] | None:
             if input.ids is None:
@@ -40,7 +41,9 @@ class NotificationMutation:
     @strawberry.mutation(
         description="Choose the language the viewer's notifications are written in."
     )
-    async def set_language(self, info: Info, input: SetLanguageInput) -> SetLanguagePayload:
+    async def set_language(
+        self, info: Info, input: MutationInput[SetLanguageInput]
+    ) -> SetLanguagePayload:
         return await mutation_payload(
             SetLanguagePayload,
             lambda: notifications.set_language(

@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from cungoods.api.context import Info
+from cungoods.api.descriptions import MutationInput
 from cungoods.api.errors import mutation_payload
 from cungoods.api.ids import pk_of
 from cungoods.api.orders.inputs import (
@@ -23,7 +24,9 @@ from cungoods.services import orders
 @strawberry.type
 class OrderMutation:
     @strawberry.mutation(description="Order next-day goods for pickup at a station (BUYER).")
-    async def place_order(self, info: Info, input: PlaceOrderInput) -> PlaceOrderPayload:
+    async def place_order(
+        self, info: Info, input: MutationInput[PlaceOrderInput]
+    ) -> PlaceOrderPayload:
         return await mutation_payload(
             PlaceOrderPayload,
             lambda: orders.place_order(
@@ -42,7 +45,9 @@ class OrderMutation:
         description="Cancel an order before the cutoff (its buyer): what was paid is refunded "
         "in full to where it came from."
     )
-    async def cancel_order(self, info: Info, input: CancelOrderInput) -> CancelOrderPayload:
+    async def cancel_order(
+        self, info: Info, input: MutationInput[CancelOrderInput]
+    ) -> CancelOrderPayload:
         return await mutation_payload(
             CancelOrderPayload,
             lambda: orders.cancel_order(
@@ -54,7 +59,9 @@ class OrderMutation:
     @strawberry.mutation(
         description="Hand an order out against its pickup code (LEADER of its station)."
     )
-    async def confirm_pickup(self, info: Info, input: ConfirmPickupInput) -> ConfirmPickupPayload:
+    async def confirm_pickup(
+        self, info: Info, input: MutationInput[ConfirmPickupInput]
+    ) -> ConfirmPickupPayload:
         return await mutation_payload(
             ConfirmPickupPayload,
             lambda: orders.confirm_pickup(

@@ -51,7 +51,11 @@ class OrderQuery:
         description="An order: its buyer, its station's leader and dispatchers may see it "
         "(null with an error for anyone else)."
     )
-    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+    async def order(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")],
+    ) -> Order | None:
         found = await orders.get_order(viewer=info.context.viewer, order_id=pk_of(id, "Order"))
         return Order.of(found, info)
 

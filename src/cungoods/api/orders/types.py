@@ -11,6 +11,7 @@ from cungoods import models
 from cungoods.api.accounts.types import User, user_by_id
 from cungoods.api.catalog.types import Product, SaleItem, product_by_id, sale_item_by_id
 from cungoods.api.context import Info
+from cungoods.api.descriptions import graphql_enum
 from cungoods.api.ids import to_global_id
 from cungoods.api.network.types import Station, Trip, station_by_id, trip_by_id
 from cungoods.api.node import Node, register_node
@@ -19,10 +20,26 @@ from cungoods.api.scalars import Load
 from cungoods.models.enums import OrderStatus as DomainOrderStatus
 from cungoods.services import orders
 
-# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
-# returns it); naming the class, not the call's result, keeps it a type for mypy.
+# The domain enum itself is the GraphQL enum (api/descriptions.graphql_enum).
 OrderStatus = DomainOrderStatus
-strawberry.enum(OrderStatus, name="OrderStatus", description="Where a group-buy order is.")
+graphql_enum(
+    OrderStatus,
+    name="OrderStatus",
+    description="Where a group-buy order is.",
+    values={
+        OrderStatus.PLACED: "Placed before the cutoff; still cancellable.",
+        OrderStatus.CONFIRMED: "Confirmed at the sale window's cutoff (paid orders only).",
+        OrderStatus.LOADED: "On the bus at the hub (markLoaded, or the departure).",
+        OrderStatus.IN_TRANSIT: "The bus has left the hub with it.",
+        OrderStatus.AT_STATION: "At the pickup station, ready to be picked up with the pickup "
+        "code.",
+        OrderStatus.PICKED_UP: "Handed to the buyer.",
+        OrderStatus.CANCELLED: "Cancelled by the buyer, unpaid in time, cut by a group-buy rule, "
+        "a shortage or a trip change; its money is refunded.",
+        OrderStatus.RETURNED: "Never picked up within the grace period: back to the hub on the "
+        "next bus, then refunded.",
+    },
+)
 
 
 @strawberry.type(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from cungoods.api.context import Info
+from cungoods.api.descriptions import MutationInput
 from cungoods.api.errors import UserError, mutation_payload
 from cungoods.api.ids import pk_of
 from cungoods.api.orders.types import Order
@@ -30,7 +31,7 @@ class PickupCodeMutation:
         "order's station, or a DISPATCHER); recorded as a PICKUP_CODE_UNLOCKED event."
     )
     async def unlock_pickup_code(
-        self, info: Info, input: UnlockPickupCodeInput
+        self, info: Info, input: MutationInput[UnlockPickupCodeInput]
     ) -> UnlockPickupCodePayload:
         return await mutation_payload(
             UnlockPickupCodePayload,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from cungoods.api.context import Info
+from cungoods.api.descriptions import MutationInput
 from cungoods.api.errors import mutation_payload
 from cungoods.api.ids import pk_of
 from cungoods.api.payments.inputs import StartPaymentInput
@@ -19,7 +20,9 @@ class PaymentMutation:
         description="Start paying for an order or a purchase through the payment provider "
         "(the BUYER who owns it); paid already or cancelled: INVALID_STATE."
     )
-    async def start_payment(self, info: Info, input: StartPaymentInput) -> StartPaymentPayload:
+    async def start_payment(
+        self, info: Info, input: MutationInput[StartPaymentInput]
+    ) -> StartPaymentPayload:
         return await mutation_payload(
             StartPaymentPayload,
             lambda: payments.start_payment(

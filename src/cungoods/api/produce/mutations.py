@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from cungoods.api.context import Info
+from cungoods.api.descriptions import MutationInput
 from cungoods.api.errors import mutation_payload
 from cungoods.api.ids import optional_pk, pk_of
 from cungoods.api.produce.inputs import (
@@ -49,7 +50,9 @@ from cungoods.services import listings, purchases, requests
 @strawberry.type
 class ProduceMutation:
     @strawberry.mutation(description="List produce for sale (FARMER).")
-    async def create_listing(self, info: Info, input: CreateListingInput) -> CreateListingPayload:
+    async def create_listing(
+        self, info: Info, input: MutationInput[CreateListingInput]
+    ) -> CreateListingPayload:
         return await mutation_payload(
             CreateListingPayload,
             lambda: listings.create_listing(
@@ -59,7 +62,9 @@ class ProduceMutation:
         )
 
     @strawberry.mutation(description="Change one of your listings (FARMER).")
-    async def update_listing(self, info: Info, input: UpdateListingInput) -> UpdateListingPayload:
+    async def update_listing(
+        self, info: Info, input: MutationInput[UpdateListingInput]
+    ) -> UpdateListingPayload:
         return await mutation_payload(
             UpdateListingPayload,
             lambda: listings.update_listing(
@@ -71,7 +76,9 @@ class ProduceMutation:
         )
 
     @strawberry.mutation(description="Stop selling one of your listings (FARMER).")
-    async def close_listing(self, info: Info, input: CloseListingInput) -> CloseListingPayload:
+    async def close_listing(
+        self, info: Info, input: MutationInput[CloseListingInput]
+    ) -> CloseListingPayload:
         return await mutation_payload(
             CloseListingPayload,
             lambda: listings.close_listing(
@@ -85,7 +92,9 @@ class ProduceMutation:
         description="Buy produce (BUYER): reserves room on the earliest bus from the station to "
         "the hub, paid from the wallet or through the provider (payWith)."
     )
-    async def buy_produce(self, info: Info, input: BuyProduceInput) -> BuyProducePayload:
+    async def buy_produce(
+        self, info: Info, input: MutationInput[BuyProduceInput]
+    ) -> BuyProducePayload:
         return await mutation_payload(
             BuyProducePayload,
             lambda: purchases.buy_produce(
@@ -100,7 +109,7 @@ class ProduceMutation:
 
     @strawberry.mutation(description="Ask farmers for produce (求购, BUYER).")
     async def post_produce_request(
-        self, info: Info, input: PostProduceRequestInput
+        self, info: Info, input: MutationInput[PostProduceRequestInput]
     ) -> PostProduceRequestPayload:
         return await mutation_payload(
             PostProduceRequestPayload,
@@ -117,7 +126,9 @@ class ProduceMutation:
         )
 
     @strawberry.mutation(description="Quote on a purchase request (FARMER).")
-    async def make_offer(self, info: Info, input: MakeOfferInput) -> MakeOfferPayload:
+    async def make_offer(
+        self, info: Info, input: MutationInput[MakeOfferInput]
+    ) -> MakeOfferPayload:
         return await mutation_payload(
             MakeOfferPayload,
             lambda: requests.make_offer(
@@ -135,7 +146,9 @@ class ProduceMutation:
     @strawberry.mutation(
         description="Accept a farmer's offer (the request's BUYER), paid as buyProduce is."
     )
-    async def accept_offer(self, info: Info, input: AcceptOfferInput) -> AcceptOfferPayload:
+    async def accept_offer(
+        self, info: Info, input: MutationInput[AcceptOfferInput]
+    ) -> AcceptOfferPayload:
         return await mutation_payload(
             AcceptOfferPayload,
             lambda: requests.accept_offer(
@@ -152,7 +165,7 @@ class ProduceMutation:
         "paid is refunded in full, the stock and the room on the bus are given back."
     )
     async def cancel_purchase(
-        self, info: Info, input: CancelPurchaseInput
+        self, info: Info, input: MutationInput[CancelPurchaseInput]
     ) -> CancelPurchasePayload:
         return await mutation_payload(
             CancelPurchasePayload,
@@ -167,7 +180,9 @@ class ProduceMutation:
         description="Close an open purchase request (its BUYER): its open offers close and "
         "their farmers are told; accepted offers stay."
     )
-    async def close_request(self, info: Info, input: CloseRequestInput) -> CloseRequestPayload:
+    async def close_request(
+        self, info: Info, input: MutationInput[CloseRequestInput]
+    ) -> CloseRequestPayload:
         return await mutation_payload(
             CloseRequestPayload,
             lambda: requests.close_request(
@@ -180,7 +195,9 @@ class ProduceMutation:
     @strawberry.mutation(
         description="Withdraw an open offer (its FARMER); the request's buyer is told."
     )
-    async def withdraw_offer(self, info: Info, input: WithdrawOfferInput) -> WithdrawOfferPayload:
+    async def withdraw_offer(
+        self, info: Info, input: MutationInput[WithdrawOfferInput]
+    ) -> WithdrawOfferPayload:
         return await mutation_payload(
             WithdrawOfferPayload,
             lambda: requests.withdraw_offer(
@@ -192,7 +209,7 @@ class ProduceMutation:
 
     @strawberry.mutation(description="Take produce in at the station (its LEADER).")
     async def confirm_handover(
-        self, info: Info, input: ConfirmHandoverInput
+        self, info: Info, input: MutationInput[ConfirmHandoverInput]
     ) -> ConfirmHandoverPayload:
         return await mutation_payload(
             ConfirmHandoverPayload,
@@ -206,7 +223,7 @@ class ProduceMutation:
 
     @strawberry.mutation(description="Receive produce at the hub (DISPATCHER).")
     async def confirm_hub_receipt(
-        self, info: Info, input: ConfirmHubReceiptInput
+        self, info: Info, input: MutationInput[ConfirmHubReceiptInput]
     ) -> ConfirmHubReceiptPayload:
         return await mutation_payload(
             ConfirmHubReceiptPayload,
@@ -219,7 +236,7 @@ class ProduceMutation:
 
     @strawberry.mutation(description="Hand produce to its buyer at the hub, by collect code.")
     async def confirm_collection(
-        self, info: Info, input: ConfirmCollectionInput
+        self, info: Info, input: MutationInput[ConfirmCollectionInput]
     ) -> ConfirmCollectionPayload:
         return await mutation_payload(
             ConfirmCollectionPayload,

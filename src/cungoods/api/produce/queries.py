@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from cungoods.api.context import Info
@@ -31,7 +33,13 @@ class ProduceQuery:
     async def produce_listings(
         self,
         info: Info,
-        filter: ProduceListingFilter | None = None,
+        filter: Annotated[
+            ProduceListingFilter | None,
+            strawberry.argument(
+                description="Which listings: every field given narrows the list; none, every "
+                "open listing."
+            ),
+        ] = None,
         first: FirstArg = None,
         after: AfterArg = None,
         last: LastArg = None,
@@ -56,7 +64,13 @@ class ProduceQuery:
         after: AfterArg = None,
         last: LastArg = None,
         before: BeforeArg = None,
-        open_only: bool = True,
+        open_only: Annotated[
+            bool,
+            strawberry.argument(
+                description="Only requests still taking offers (OPEN); false: fulfilled and "
+                "closed ones too."
+            ),
+        ] = True,
     ) -> Connection[ProduceRequest]:
         page = await requests.produce_requests(
             open_only=open_only,

@@ -1,15 +1,18 @@
 """graphql-transport-ws with our authentication rules on top of strawberry's handler.
 
-A bad token in `connection_init` already closes the socket with 4403 (app.on_ws_connect). Every
-subscription needs a signed-in viewer, so subscribing on a socket opened without a token closes
-it with 4401, as the protocol does for a subscribe before `connection_init`. Queries and
-mutations sent over the socket run as they would over HTTP.
+A token that signs nobody in closes the socket with 4401 Unauthorized: at `connection_init`
+(app.on_ws_connect raises TokenRefused; strawberry itself would close with 4403), when the token
+expires, and when the account behind it is gone. graphql-ws clients (Apollo's GraphQLWsLink,
+the board) treat 4401 as final and do not reconnect, while they retry 4403 Forbidden with the
+same token (their `shouldRetryConnectOrThrow`); a retry cannot mend a bad token, so the client
+signs in again. Every subscription needs a signed-in viewer, so subscribing on a socket opened
+without a token closes it with 4401 too, as the protocol does for a subscribe before
+`connection_init`. Queries and mutations sent over the socket run as they would over HTTP.
 
 The identity does not go stale: before every operation the viewer is read again from the token
 (roles and station as they are now; services/sessions.py), and a token that has expired or
-whose account is gone closes the socket with 4403. The socket is also closed with 4403 at the
-token's expiry, and subscriptions check the viewer again before every event
-(api/live/subscriptions.py).
+whose account is gone closes the socket. The socket is also closed at the token's expiry, and
+subscriptions check the viewer again before every event (api/live/subscriptions.py).
 
 A subscribe may name its document by hash in `payload.extensions.persistedQuery`, as over HTTP
 (api/persisted.py); a refusal (PERSISTED_QUERY_NOT_FOUND, and with trusted documents any
@@ -42,8 +45,13 @@ from cungoods.db.errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
 from cungoods.services import sessions
 from cungoods.services.errors import DomainError
 
+# graphql-ws's CloseCode.Unauthorized, one of the codes its client never retries.
 UNAUTHORIZED = 4401
-FORBIDDEN = 4403
+
+
+class TokenRefused(Exception):
+    """The token of a `connection_init` signs nobody in (bad, expired, or its account gone).
+    Not strawberry's ConnectionRejectionError, which it answers with 4403 itself."""
 
 
 def _is_subscription(payload: Any) -> bool:
@@ -60,7 +68,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     expiry_task: asyncio.Task[None] | None = None
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        await super().handle_connection_init(message)
+        try:
+            await super().handle_connection_init(message)
+        except TokenRefused as refused:  # raised before the acknowledgement
+            await self._close_unauthorized(str(refused))
+            return
         context = self.context
         if self.connection_acknowledged and isinstance(context, Context) and context.token:
             expires_at = sessions.token_expires_at(
@@ -71,8 +83,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def _close_at(self, expires_at: float) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))
+        await self._close_unauthorized("the token has expired")
+
+    async def _close_unauthorized(self, why: str) -> None:
         with contextlib.suppress(Exception):  # the socket may be closing by itself
-            await self.websocket.close(code=FORBIDDEN, reason="Forbidden: the token has expired")
+            await self.websocket.close(code=UNAUTHORIZED, reason=f"Unauthorized: {why}"[:120])
 
     async def shutdown(self) -> None:
         if self.expiry_task is not None:
@@ -145,10 +160,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             )
         except DomainError as error:
             context.viewer = None
-            with contextlib.suppress(Exception):  # the socket may be closing already
-                await self.websocket.close(
-                    code=FORBIDDEN, reason=f"Forbidden: {error.message}"[:120]
-                )
+            await self._close_unauthorized(error.message)
             return False
         except Exception as error:
             if not is_database_unavailable(error):

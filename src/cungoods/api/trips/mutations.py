@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from cungoods.api.context import Info
+from cungoods.api.descriptions import MutationInput
 from cungoods.api.errors import mutation_payload
 from cungoods.api.ids import pk_of
 from cungoods.api.network.types import Trip
@@ -35,7 +36,7 @@ class TripMutation:
         "what is on board. Safe to retry with an `idempotencyKey`."
     )
     async def record_trip_event(
-        self, info: Info, input: RecordTripEventInput
+        self, info: Info, input: MutationInput[RecordTripEventInput]
     ) -> RecordTripEventPayload:
         return await mutation_payload(
             RecordTripEventPayload,
@@ -57,7 +58,9 @@ class TripMutation:
         "departs, on its service date): the trip's confirmed orders become LOADED and their "
         "buyers are told. The departure does the same for orders not yet marked."
     )
-    async def mark_loaded(self, info: Info, input: MarkLoadedInput) -> MarkLoadedPayload:
+    async def mark_loaded(
+        self, info: Info, input: MutationInput[MarkLoadedInput]
+    ) -> MarkLoadedPayload:
         return await mutation_payload(
             MarkLoadedPayload,
             lambda: trips.mark_loaded(
@@ -73,7 +76,7 @@ class TripMutation:
         "moves to the next trip of the route with room, or is cancelled."
     )
     async def swap_trip_vehicle(
-        self, info: Info, input: SwapTripVehicleInput
+        self, info: Info, input: MutationInput[SwapTripVehicleInput]
     ) -> SwapTripVehiclePayload:
         return await mutation_payload(
             SwapTripVehiclePayload,
@@ -90,7 +93,9 @@ class TripMutation:
         description="Cancel a trip (DISPATCHER): what has not boarded moves to the next trip of "
         "the route with room, or is cancelled with its stock given back."
     )
-    async def cancel_trip(self, info: Info, input: CancelTripInput) -> CancelTripPayload:
+    async def cancel_trip(
+        self, info: Info, input: MutationInput[CancelTripInput]
+    ) -> CancelTripPayload:
         return await mutation_payload(
             CancelTripPayload,
             lambda: trip_changes.cancel_trip(

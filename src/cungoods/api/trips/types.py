@@ -5,15 +5,29 @@ from __future__ import annotations
 import strawberry
 
 from cungoods.api.context import Info
+from cungoods.api.descriptions import graphql_enum
 from cungoods.api.orders.types import Order
 from cungoods.api.produce.types import ProducePurchase
 from cungoods.services import trip_changes
 from cungoods.services.trips import TripEventKind as DomainTripEventKind
 
-# strawberry.enum makes the domain enum itself the GraphQL enum (it marks the class and
-# returns it); naming the class, not the call's result, keeps it a type for mypy.
+# The domain enum itself is the GraphQL enum (api/descriptions.graphql_enum).
 TripEventKind = DomainTripEventKind
-strawberry.enum(TripEventKind, name="TripEventKind", description="What happened to a trip.")
+graphql_enum(
+    TripEventKind,
+    name="TripEventKind",
+    description="What happened to a trip.",
+    values={
+        TripEventKind.DEPARTED: "The bus left the hub (stop 0).",
+        TripEventKind.ARRIVED: "The bus is at a stop; at the last stop it is back at the hub.",
+        TripEventKind.LEFT: "The bus left a station.",
+        TripEventKind.DELAYED: "The bus runs late by `delayMinutes`; may be announced before the "
+        "day.",
+        TripEventKind.COMPLETED: "The bus is back at the hub and the trip is over.",
+        TripEventKind.CANCELLED: "The trip will not run; its orders move to a later bus or are "
+        "refunded.",
+    },
+)
 
 
 @strawberry.type(
