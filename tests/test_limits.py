@@ -106,6 +106,10 @@ async def test_the_cost_counts_first_from_variables_and_defaults(client: httpx.A
 
     assert refused["errors"][0]["extensions"]["cost"] == 5511
     assert accepted["data"]["s10"] == {"edges": []}
+    # and a text already known to be valid is still costed by this request's variables
+    again = await gql(client, query, {"n": 100}, expect_errors=True)
+    assert again["errors"][0]["extensions"]["cost"] == 5511
+    assert "data" not in again or again["data"] is None
 
 
 def test_the_cost_model_on_fragments_plain_lists_and_default_pages(settings: Settings) -> None:

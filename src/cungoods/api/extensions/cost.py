@@ -42,7 +42,6 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationRule,
     VariableNode,
     get_named_type,
     get_nullable_type,
@@ -50,10 +49,10 @@ from graphql import (
     value_from_ast,
     value_from_ast_untyped,
 )
-from graphql.language import BREAK
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from cungoods.api.extensions.validation_cache import add_request_check
 from cungoods.api.scalars import PAGE_SIZE_KEY
 from cungoods.services.search import MAX_TERMS
 
@@ -263,17 +262,5 @@ class QueryCostLimiter(SchemaExtension):
                 )
             ]
 
-        class QueryCostRule(ValidationRule):
-            # It reads the variables, so it runs on every request even when the document is
-            # known to be valid; `check` lets api/extensions/validation_cache.py run it without
-            # a visit.
-            per_request = True
-            check = staticmethod(cost_errors)
-
-            def enter_document(self, node: DocumentNode, *_args: Any) -> Any:
-                for error in cost_errors(self.context.schema, node):
-                    self.report_error(error)
-                return BREAK
-
-        context.validation_rules = (*context.validation_rules, QueryCostRule)
+        add_request_check(context, cost_errors)
         yield

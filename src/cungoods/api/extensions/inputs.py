@@ -13,8 +13,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, StringValueNode, ValidationRule
-from graphql.language import BREAK
 from strawberry.extensions import SchemaExtension
+
+from cungoods.api.extensions.validation_cache import add_request_check
 
 NUL = "\x00"
 INVALID_INPUT = "INVALID_INPUT"
@@ -63,7 +64,7 @@ class NoNulInLiterals(ValidationRule):
 
 
 class RefuseNulStrings(SchemaExtension):
-    """Adds the literal rule, and a per-request rule over the variables."""
+    """Adds the literal rule, and a per-request check of the variables."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -77,14 +78,6 @@ class RefuseNulStrings(SchemaExtension):
                 for path in nul_paths(variables)
             ]
 
-        class NoNulInVariables(ValidationRule):
-            per_request = True
-            check = staticmethod(variable_errors)
-
-            def enter_document(self, node: DocumentNode, *_args: Any) -> Any:
-                for error in variable_errors(self.context.schema, node):
-                    self.report_error(error)
-                return BREAK
-
-        context.validation_rules = (*context.validation_rules, NoNulInLiterals, NoNulInVariables)
+        context.validation_rules = (*context.validation_rules, NoNulInLiterals)
+        add_request_check(context, variable_errors)
         yield

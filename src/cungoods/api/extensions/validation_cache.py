@@ -4,10 +4,13 @@ graphql-core's validation of even a small mutation costs more than the rest of i
 The rules split in two. Most (the spec's, depth, aliases, introspection) depend only on the schema
 and the document, so a document that passed them once passes them again; only documents that
 passed are remembered (no error objects are shared between requests), in a bounded LRU so a
-stranger sending endless distinct queries cannot grow memory. Rules marked `PER_REQUEST` (the cost
-budget, which reads `first` from the variables) run on every request.
+stranger sending endless distinct queries cannot grow memory. Checks that read the request (the
+cost budget reads `first` from the variables; no NUL in the variables) run on every request:
+extensions register them with `add_request_check` as plain functions, not as ValidationRule
+classes made per request (graphql-core builds a visitor table for every Visitor subclass, which
+cost more per WebSocket subscribe than the rest of its validation).
 
-Place it after every extension that adds validation rules: it runs them all on a first sight.
+Place it after every extension that adds validation rules or request checks.
 Parsing is cached too (CachedParse, strawberry's ParserCache keyed by the text).
 """
 
@@ -15,17 +18,27 @@ from __future__ import annotations
 
 import contextlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from threading import Lock
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
 
-# A class attribute: True on rules that read the variables. Such a rule may offer
-# `check(schema, document) -> list[GraphQLError]` to be run without a walk of the document.
-PER_REQUEST = "per_request"
 DEFAULT_MAXSIZE = 256
+# One request's check of its document against what only the request knows (its variables).
+RequestCheck = Callable[[GraphQLSchema, DocumentNode], list[GraphQLError]]
+_CHECKS = "cungoods_request_checks"  # where a request's checks wait on its execution context
+
+
+def add_request_check(context: ExecutionContext, check: RequestCheck) -> None:
+    """Have CachedValidation run `check` on this request's document, after the rules."""
+    checks: list[RequestCheck] | None = getattr(context, _CHECKS, None)
+    if checks is None:
+        setattr(context, _CHECKS, [check])
+    else:
+        checks.append(check)
 
 
 class ValidDocuments:
@@ -49,21 +62,6 @@ class ValidDocuments:
             self._texts.move_to_end(text)
             while len(self._texts) > self.maxsize:
                 self._texts.popitem(last=False)
-
-
-def _per_request(rule: type[ASTValidationRule]) -> bool:
-    return bool(getattr(rule, PER_REQUEST, False))
-
-
-def _run_alone(
-    rule: type[ASTValidationRule], schema: GraphQLSchema, document: DocumentNode
-) -> list[GraphQLError]:
-    """A per-request rule's errors: by its `check(schema, document)` if it has one (no walk of
-    the document), else by a validation with that rule alone."""
-    check = getattr(rule, "check", None)
-    if callable(check):
-        return list(check(schema, document))
-    return validate(schema, document, [rule])
 
 
 class CachedParse(ParserCache):
@@ -94,17 +92,13 @@ class CachedValidation(SchemaExtension):
         context = self.execution_context
         document, text = context.graphql_document, context.query
         if document is not None and text is not None and context.pre_execution_errors is None:
-            rules = context.validation_rules
             schema = context.schema._schema
-            if self.valid.known(text):
-                errors: list[GraphQLError] = []
-                for rule in rules:
-                    if _per_request(rule):
-                        errors += _run_alone(rule, schema, document)
-                context.pre_execution_errors = errors
-            else:
-                errors = validate_document(schema, document, rules)
+            errors: list[GraphQLError] = []
+            if not self.valid.known(text):
+                errors = validate_document(schema, document, context.validation_rules)
                 if not errors:
                     self.valid.add(text)
-                context.pre_execution_errors = errors
+            for check in getattr(context, _CHECKS, ()):
+                errors += check(schema, document)
+            context.pre_execution_errors = errors
         yield
