@@ -80,6 +80,42 @@ async def test_every_request_error_says_what_it_is_in_extensions_code(
 
 
 @pytest.mark.parametrize(
+    ("content", "content_type", "url"),
+    [
+        pytest.param(b"{not json", "application/json", "/graphql", id="body-not-json"),
+        pytest.param(b'{"query": 5}', "application/json", "/graphql", id="query-not-a-string"),
+        pytest.param(b"{}", "application/json", "/graphql", id="no-query"),
+        pytest.param(b"{ routes { code } }", "text/plain", "/graphql", id="unsupported-type"),
+        pytest.param(None, None, "/graphql?query={routes{code}}&variables={bad", id="get-vars"),
+        pytest.param(None, None, "/graphql?query={routes{code}}&extensions=[", id="get-ext"),
+    ],
+)
+async def test_a_request_the_transport_cannot_take_is_bad_request_with_its_code(
+    client: httpx.AsyncClient, content: bytes | None, content_type: str | None, url: str
+) -> None:
+    if content is None:
+        response = await client.get(url, headers={"Accept": "application/json"})
+    else:
+        response = await client.post(url, content=content, headers={"Content-Type": content_type})
+
+    # Then it is HTTP 400 with a message and BAD_REQUEST (Apollo Server's name): nothing ran
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["message"] and error["extensions"] == {"code": "BAD_REQUEST"}
+    assert "data" not in response.json()
+
+
+async def test_a_mutation_over_get_says_method_not_allowed(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        "/graphql",
+        params={"query": 'mutation { login(input: {phone: "1", password: "x"}) { token } }'},
+        headers={"Accept": "application/json"},
+    )
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")
+    assert response.json()["errors"][0]["extensions"] == {"code": "METHOD_NOT_ALLOWED"}
+
+
+@pytest.mark.parametrize(
     ("query", "requested"),
     [
         pytest.param("{ __typename }", 0, id="scalars-only"),

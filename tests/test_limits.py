@@ -339,6 +339,7 @@ async def test_a_request_body_over_the_limit_is_refused_with_413(app_with: Any) 
 
     assert announced.status_code == 413
     assert "1024 bytes" in announced.json()["errors"][0]["message"]
+    assert announced.json()["errors"][0]["extensions"] == {"code": "PAYLOAD_TOO_LARGE"}
     assert "content-length" not in {k.lower() for k in streamed.request.headers}
     assert streamed.status_code == 413
     assert small.status_code == 200
@@ -350,7 +351,9 @@ async def test_batched_operations_are_refused(client: httpx.AsyncClient) -> None
     )
 
     assert response.status_code == 400
-    assert response.json() == {"errors": [{"message": "Batching is not enabled"}]}
+    assert response.json() == {
+        "errors": [{"message": "Batching is not enabled", "extensions": {"code": "BAD_REQUEST"}}]
+    }
 
 
 # --- production mode ---------------------------------------------------------------------------

@@ -62,7 +62,9 @@ class BodySizeLimit:
 
 
 async def _refuse(send: Send, status: int, message: str) -> None:
-    body = json.dumps({"errors": [{"message": message}]}).encode()
+    # The codes of a refused transport request, as the GraphQL endpoint gives them.
+    code = "PAYLOAD_TOO_LARGE" if status == 413 else "BAD_REQUEST"
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
     await send(
         {
             "type": "http.response.start",

@@ -55,6 +55,8 @@ from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
+BAD_REQUEST = "BAD_REQUEST"  # the transport could not take the request (request errors)
+METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"  # a mutation sent over GET
 # No request of ours nests deeper than ~6 levels (body, variables, input, list, item, value).
 MAX_JSON_DEPTH = 32
 # A JSON string (skipped whole, so brackets inside it do not count) or one bracket.
@@ -238,7 +240,10 @@ def _error_response(request: Request, error: HTTPException, media_type: str) -> 
     if request.method == "GET" and isinstance(error.__cause__, InvalidOperationTypeError):
         # GET is for queries only: a mutation must not run, and the answer says to POST it.
         status, headers = 405, {"Allow": "POST"}
-    body: dict[str, Any] = {"errors": [{"message": error.reason}]}
+    # A request the transport could not take (a body that is not JSON, no query, a batch, a
+    # mutation over GET) is BAD_REQUEST, as Apollo Server names it: nothing ran.
+    code = METHOD_NOT_ALLOWED if status == 405 else BAD_REQUEST
+    body: dict[str, Any] = {"errors": [{"message": error.reason, "extensions": {"code": code}}]}
     if isinstance(error.__cause__, PersistedQueryError):
         body["errors"][0]["extensions"] = {"code": error.__cause__.code}
     if status == 503:
