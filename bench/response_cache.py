@@ -46,6 +46,7 @@ from dispatch_reads import (  # noqa: E402  (the shared trip, baseline and load 
     admin_counts,
     ask,
     build_trip,
+    data_of,
     line,
     load,
     serve_baseline,
@@ -143,7 +144,8 @@ async def main(args: argparse.Namespace) -> None:
             same = on_answers[read] == off_answers[read]
             versus = ""
             if read in base_answers:
-                versus = f"; baseline's equal: {on_answers[read] == base_answers[read]}"
+                equal = data_of(on_answers[read]) == data_of(base_answers[read])
+                versus = f"; baseline's data equal: {equal}"
             size = len(json.dumps(on_answers[read]))
             print(f"{read} ({size / 1024:.0f} KB of JSON; on and off equal: {same}{versus})")
             print(line(on[read]))
