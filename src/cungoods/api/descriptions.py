@@ -2,7 +2,7 @@
 Python (no strawberry below the API), so their GraphQL values get their descriptions here, and
 the argument every mutation takes (`input`) is described once.
 
-tests/test_schema_descriptions.py walks the built schema and names any enum value, ErrorCode or
+tests/test_contract.py walks the built schema and names any enum value, ErrorCode or
 argument left without a description."""
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """What a notification says, per event kind, in Chinese and in English.
 
-A template is keyed by the event's kind (and, where its outcomes read differently, the `variant`
-in its params), filled from the event's `params` (and its `message`); when one it names is
-missing, the notification falls back to the event's message, so a new kind without a template,
-or an event recorded without its details, still tells the person something.
+A template is keyed by the event's kind (and, where its outcomes read differently, the
+`variant` in its params), filled from the event's `params` (and its `message`; an `amount_fen`
+is said as `{amount_yuan}`, 17.80); when one it names is missing, the notification falls back
+to the event's message, so a new kind without a template, or an event recorded without its
+details, still tells the person something.
 """
 
 from __future__ import annotations
@@ -164,6 +165,11 @@ def text_for(kind: str, language: str, *, message: str, params: Mapping[str, obj
         return message[:300]
     values = _Params({key: str(value) for key, value in params.items()})
     values.setdefault("message", message)
+    # Money travels in fen, as everywhere; the texts say it in yuan.
+    amount_fen = params.get("amount_fen")
+    if isinstance(amount_fen, int):
+        values["amount_yuan"] = f"{amount_fen // 100}.{amount_fen % 100:02d}"
+
     try:
         return template.format_map(values)[:300]
     except _Missing:

@@ -193,7 +193,7 @@ async def confirm_arrival(
                 params={
                     "number": order.number,
                     "what": what,
-                    "amount_yuan": f"{outcome.refund_fen / 100:.2f}",
+                    "amount_fen": outcome.refund_fen,
                 },
             )
         await record(

@@ -220,7 +220,7 @@ async def file_claim(
             order_id=order.id,
             user_ids=(order.buyer_id,),
             trip_topic=False,
-            params={"number": order.number, "amount_yuan": f"{claimed_fen / 100:.2f}"},
+            params={"number": order.number, "amount_fen": claimed_fen},
         )
     return claim
 
@@ -305,7 +305,7 @@ async def resolve_claim(
             params={
                 "variant": claim.status.value,
                 "number": order.number,
-                "amount_yuan": f"{amount / 100:.2f}",
+                "amount_fen": amount,
                 "note": f" ({text})" if text else "",
             },
         )

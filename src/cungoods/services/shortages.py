@@ -145,7 +145,7 @@ async def record_shortage(
                     "units": outcome.units,
                     "unit": info.unit,
                     "number": order.number,
-                    "amount_yuan": f"{outcome.refund_fen / 100:.2f}",
+                    "amount_fen": outcome.refund_fen,
                 },
             )
     return Shortage(trip=trip, sale_item=item, short_units=short_units, outcomes=outcomes)

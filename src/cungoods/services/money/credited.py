@@ -19,13 +19,12 @@ async def tell_credited(
     """Record that `amount_fen` was credited to `user_id` for `what` (nothing for 0)."""
     if amount_fen <= 0:
         return
-    yuan = f"{amount_fen / 100:.2f}"
     await record(
         MONEY_RECEIVED,
-        message=f"{yuan} 元 credited: {what}",
+        message=f"{amount_fen / 100:.2f} 元 credited: {what}",
         order_id=order_id,
         purchase_id=purchase_id,
         user_ids=(user_id,),
         trip_topic=False,
-        params={"amount_yuan": yuan, "what": what},
+        params={"amount_fen": amount_fen, "what": what},
     )

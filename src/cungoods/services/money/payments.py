@@ -303,7 +303,7 @@ async def _take_charge(payment: Payment, thing: Order | ProducePurchase, clearin
             purchase_id=payment.purchase_id,
             user_ids=(thing.buyer_id,),
             trip_topic=False,
-            params={"number": thing.number, "amount_yuan": f"{payment.amount_fen / 100:.2f}"},
+            params={"number": thing.number, "amount_fen": payment.amount_fen},
         )
         return
     await refunds.refund(

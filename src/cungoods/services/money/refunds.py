@@ -128,7 +128,7 @@ async def refund(
         trip_topic=False,
         params={
             "number": row["number"],
-            "amount_yuan": f"{amount_fen / 100:.2f}",
+            "amount_fen": amount_fen,
             "reason": reason,
         },
     )

@@ -44,7 +44,7 @@ async def top_up(
             message=f"{amount_fen / 100:.2f} 元 added to the wallet at the station",
             station_id=leader.station_id,
             user_ids=(buyer.id, leader.id),
-            params={"amount_yuan": f"{amount_fen / 100:.2f}", "phone": phone},
+            params={"amount_fen": amount_fen, "phone": phone},
         )
         return transaction_id
 
