@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 
 from cungoods.services.errors import DomainError, ErrorCode
@@ -17,6 +18,12 @@ _PK = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
 _TYPE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,39}", re.ASCII)
 
 
+# Ids by (type, pk): a trip's read names every stop, leg and station it shows, and the same ones
+# again on every read; base64 per id cost more than reading the row. Bounded: ~10 MB at most.
+GLOBAL_IDS_CACHED = 65_536
+
+
+@functools.lru_cache(maxsize=GLOBAL_IDS_CACHED)
 def to_global_id(type_name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
 

@@ -152,10 +152,10 @@ class Viewer:
 async def load_viewer(*, token: str, secret: str) -> Viewer:
     user_id = read_token(token=token, secret=secret)
     # Every signed-in request runs this: plain SQL (db/sql.py), read back as the model.
-    rows = await sql.fetch(_USER_SQL, user_id)
-    if not rows:
+    users = await sql.fetch_models(User, _USER_SQL, user_id)
+    if not users:
         raise DomainError(ErrorCode.UNAUTHENTICATED, "the account no longer exists")
-    return Viewer.of(User._init_from_db(**rows[0]))
+    return Viewer.of(users[0])
 
 
 def require_viewer(viewer: Viewer | None) -> Viewer:

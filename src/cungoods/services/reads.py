@@ -3,7 +3,7 @@ number of statements a request costs depends on its shape, not on how many rows 
 
 These are the hottest reads of the server (every relation of every request goes through them),
 so they skip the ORM's query builder: one hand-written statement per (table, key column), sent
-through db/sql.py, whose rows become models the way a query makes them (`_init_from_db`).
+through db/sql.py, whose rows become models the way a query makes them (`sql.as_models`).
 Building a Tortoise query costs more Python than the database spends on such a lookup.
 """
 
@@ -38,8 +38,9 @@ async def _rows(model: type[M], field: str, keys: Sequence[int], order_by: str) 
         return []
     postgres = sql.is_postgres()
     text = _select(meta.db_table, column, ordered, postgres, 1 if postgres else len(unique))
-    rows = await sql.fetch(text, unique) if postgres else await sql.fetch(text, *unique)
-    return [model._init_from_db(**row) for row in rows]
+    if postgres:
+        return await sql.fetch_models(model, text, unique)
+    return await sql.fetch_models(model, text, *unique)
 
 
 async def rows_by_id(model: type[M], ids: Sequence[int]) -> list[M | None]:

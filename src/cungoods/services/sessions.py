@@ -66,8 +66,10 @@ async def _users(ids: list[int]) -> dict[int, User]:
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         marks = sql.placeholders(1, len(chunk))
-        for row in await sql.fetch(f"SELECT * FROM {_TABLE} WHERE id IN ({marks})", *chunk):
-            rows[row["id"]] = User._init_from_db(**row)
+        for user in await sql.fetch_models(
+            User, f"SELECT * FROM {_TABLE} WHERE id IN ({marks})", *chunk
+        ):
+            rows[user.id] = user
     return rows
 
 

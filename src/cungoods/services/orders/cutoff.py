@@ -44,13 +44,14 @@ async def window_before_cutoff(
     else:
         assert service_date is not None
         column, value = "service_date", service_date
-    rows = await sql.fetch(
+    windows = await sql.fetch_models(
+        SaleWindow,
         f"SELECT * FROM sale_window WHERE {column} = $1 AND cutoff_done_at IS NULL "
         "AND cutoff_at > $2 FOR SHARE",
         value,
         utc,
     )
-    return SaleWindow._init_from_db(**rows[0]) if rows else None
+    return windows[0] if windows else None
 
 
 async def cancel_order(*, viewer: Viewer | None, order_id: int) -> Order:
