@@ -25,17 +25,21 @@ from dataclasses import dataclass
 
 from tortoise.functions import Sum
 
+from cungoods.db import sql
 from cungoods.models import (
     Leg,
     Order,
     OrderLine,
+    ProduceListing,
     ProducePurchase,
     Product,
+    SaleItem,
     Shipment,
     Trip,
     TripStop,
 )
 from cungoods.models.enums import Direction, OrderStatus, PurchaseStatus, ShipmentState, Temperature
+from cungoods.services import reads
 from cungoods.services.auth import Viewer, require_dispatcher, require_viewer
 from cungoods.services.capacity import Load
 from cungoods.services.dispatch_plans import (
@@ -85,7 +89,7 @@ NOT_CANCELLED: tuple[PurchaseStatus, ...] = tuple(
 
 
 # --- results ----------------------------------------------------------------------------------
-# Orders and purchases come back as light rows (read with `.values()`): a trip carries hundreds
+# Orders and purchases come back as light rows (plain SQL, not models): a trip carries hundreds
 # of them, and these reads are what the hub and the leaders refresh all morning.
 
 
@@ -219,7 +223,7 @@ async def loading_plan(*, viewer: Viewer | None, trip_id: int) -> LoadingPlan:
     if not (signed_in.is_dispatcher or trip.driver_id == signed_in.id):
         raise not_allowed("only dispatchers and the trip's driver see its loading plan")
     packing = await _packing(trip_id=trip.id, statuses=TO_PACK)
-    stops = await TripStop.filter(trip_id=trip.id).order_by("seq")
+    stops = await _stops(trip.id)
     seq_of = {stop.station_id: stop.seq for stop in stops if stop.station_id is not None}
     by_station: dict[int, list[ManifestProduce]] = {}
     for purchase in await _purchases(trip_id=trip.id, statuses=TO_COLLECT):
@@ -283,7 +287,7 @@ async def trip_manifests(*, viewer: Viewer | None, trip_id: int) -> list[Station
     trip's orders and purchases for all stops."""
     if viewer is None:
         return []
-    trip = await Trip.get_or_none(id=trip_id)
+    [trip] = await reads.rows_by_id(Trip, [trip_id])
     if trip is None:
         return []
     if viewer.is_dispatcher:
@@ -297,10 +301,47 @@ async def trip_manifests(*, viewer: Viewer | None, trip_id: int) -> list[Station
 
 
 async def _trip(trip_id: int) -> Trip:
-    trip = await Trip.get_or_none(id=trip_id)
+    [trip] = await reads.rows_by_id(Trip, [trip_id])
     if trip is None:
         raise not_found("trip", "tripId")
     return trip
+
+
+async def _stops(trip_id: int) -> list[TripStop]:
+    """The trip's stops in order, the hub's included."""
+    [stops] = await reads.rows_by_parent(TripStop, "trip_id", [trip_id], order_by="seq")
+    return stops
+
+
+def _on_trip(
+    alias: str,
+    trip_id: int,
+    statuses: Sequence[OrderStatus] | Sequence[PurchaseStatus],
+    station_ids: Sequence[int] | None,
+) -> tuple[str, list[object]]:
+    """`WHERE` of the rows of a trip in some statuses (to some stations), and its arguments."""
+    args: list[object] = [trip_id, *statuses]
+    where = f"{alias}.trip_id = $1 AND {alias}.status IN ({sql.placeholders(2, len(statuses))})"
+    if station_ids is not None:
+        marks = sql.placeholders(len(args) + 1, len(station_ids))
+        where += f" AND {alias}.station_id IN ({marks})"
+        args += station_ids
+    return where, args
+
+
+# The order and line reads of the hub run for every pick list, loading plan and manifest, all
+# morning: plain SQL (db/sql.py), not the ORM's query builder and its per-value conversions.
+_ORDERS_SQL = (
+    "SELECT o.id, o.number, o.status, o.station_id, o.buyer_id, o.total_fen, o.pickup_code "
+    f"FROM {Order._meta.db_table} o WHERE {{where}} ORDER BY o.id"
+)
+_LINES_SQL = (
+    "SELECT l.order_id, l.quantity, l.unit_price_fen, s.product_id "
+    f"FROM {OrderLine._meta.db_table} l "
+    f"JOIN {Order._meta.db_table} o ON o.id = l.order_id "
+    f"JOIN {SaleItem._meta.db_table} s ON s.id = l.sale_item_id "
+    "WHERE {where} ORDER BY l.id"
+)
 
 
 async def _packing(
@@ -308,37 +349,49 @@ async def _packing(
 ) -> Packing:
     """The trip's orders in `statuses` (optionally to some stations), their lines with what
     each unit weighs, and the products: four queries whatever the number of orders."""
-    query = Order.filter(trip_id=trip_id, status__in=list(statuses))
-    line_query = OrderLine.filter(order__trip_id=trip_id, order__status__in=list(statuses))
-    if station_ids is not None:
-        query = query.filter(station_id__in=list(station_ids))
-        line_query = line_query.filter(order__station_id__in=list(station_ids))
+    if station_ids is not None and not station_ids:
+        return Packing(orders={}, to_pack=[], products={})
+    where, args = _on_trip("o", trip_id, statuses, station_ids)
     orders = {
-        row["id"]: OrderRow(**row)
-        for row in await query.order_by("id").values(
-            "id", "number", "status", "station_id", "buyer_id", "total_fen", "pickup_code"
+        row["id"]: OrderRow(
+            id=row["id"],
+            number=row["number"],
+            status=OrderStatus(row["status"]),
+            station_id=row["station_id"],
+            buyer_id=row["buyer_id"],
+            total_fen=row["total_fen"],
+            pickup_code=row["pickup_code"],
         )
+        for row in await sql.fetch(_ORDERS_SQL.format(where=where), *args)
     }
-    rows = await line_query.order_by("id").values_list(
-        "order_id", "quantity", "unit_price_fen", "sale_item__product_id"
-    )
+    rows = await sql.fetch(_LINES_SQL.format(where=where), *args)
+    product_ids = sorted({row["product_id"] for row in rows})
     products = {
-        product.id: product for product in await Product.filter(id__in={row[3] for row in rows})
+        product.id: product
+        for product in await reads.rows_by_id(Product, product_ids)
+        if product is not None
     }
     kinds = {
         product.id: (product.weight_g, product.volume_cm3, Temperature(product.temperature))
         for product in products.values()
     }
-    seq_of = dict(
-        await TripStop.filter(trip_id=trip_id, station_id__not_isnull=True).values_list(
-            "station_id", "seq"
-        )
-    )
+    seq_of = {
+        stop.station_id: stop.seq for stop in await _stops(trip_id) if stop.station_id is not None
+    }
     lines: dict[int, list[Line]] = {}
-    for order_id, quantity, unit_price_fen, product_id in rows:
+    for row in rows:
+        product_id = row["product_id"]
         weight_g, volume_cm3, temperature = kinds[product_id]
-        lines.setdefault(order_id, []).append(
-            Line(order_id, product_id, quantity, weight_g, volume_cm3, temperature, unit_price_fen)
+        lines.setdefault(row["order_id"], []).append(
+            Line(
+                row["order_id"],
+                product_id,
+                row["quantity"],
+                weight_g,
+                volume_cm3,
+                temperature,
+                row["unit_price_fen"],
+            )
         )
     to_pack = [
         OrderToPack(
@@ -356,10 +409,11 @@ async def _packing(
 async def _manifests(
     trip: Trip, *, viewer: Viewer, station_ids: Sequence[int] | None
 ) -> list[StationManifest]:
-    stops_query = TripStop.filter(trip_id=trip.id, station_id__not_isnull=True)
-    if station_ids is not None:
-        stops_query = stops_query.filter(station_id__in=list(station_ids))
-    stops = await stops_query.order_by("seq")
+    stops = [
+        stop
+        for stop in await _stops(trip.id)
+        if stop.station_id is not None and (station_ids is None or stop.station_id in station_ids)
+    ]
     if not stops:
         return []
     wanted = [stop.station_id for stop in stops if stop.station_id is not None]
@@ -389,6 +443,16 @@ async def _manifests(
     return manifests
 
 
+_PURCHASES_SQL = (
+    "SELECT p.id, p.number, p.status, p.station_id, p.quantity, p.handed_over_quantity, "
+    "l.title, l.unit, l.farmer_id, s.weight_g, s.volume_cm3, s.chilled_g "
+    f"FROM {ProducePurchase._meta.db_table} p "
+    f"JOIN {ProduceListing._meta.db_table} l ON l.id = p.listing_id "
+    f"JOIN {Shipment._meta.db_table} s ON s.id = p.shipment_id "
+    "WHERE {where} ORDER BY p.id"
+)
+
+
 async def _purchases(
     *,
     trip_id: int,
@@ -396,38 +460,22 @@ async def _purchases(
     station_ids: Sequence[int] | None = None,
 ) -> list[ManifestProduce]:
     """The trip's purchases in `statuses`, with their listings and loads (one query)."""
-    query = ProducePurchase.filter(trip_id=trip_id, status__in=list(statuses))
-    if station_ids is not None:
-        query = query.filter(station_id__in=list(station_ids))
-    rows = await query.order_by("id").values(
-        "id",
-        "number",
-        "status",
-        "station_id",
-        "quantity",
-        "handed_over_quantity",
-        "listing__title",
-        "listing__unit",
-        "listing__farmer_id",
-        "shipment__weight_g",
-        "shipment__volume_cm3",
-        "shipment__chilled_g",
-    )
+    if station_ids is not None and not station_ids:
+        return []
+    where, args = _on_trip("p", trip_id, statuses, station_ids)
     return [
         ManifestProduce(
             purchase_id=row["id"],
             number=row["number"],
-            status=row["status"],
+            status=PurchaseStatus(row["status"]),
             station_id=row["station_id"],
             quantity=row["quantity"]
             if row["handed_over_quantity"] is None
             else row["handed_over_quantity"],
-            title=row["listing__title"],
-            unit=row["listing__unit"],
-            farmer_id=row["listing__farmer_id"],
-            load=Load(
-                row["shipment__weight_g"], row["shipment__volume_cm3"], row["shipment__chilled_g"]
-            ),
+            title=row["title"],
+            unit=row["unit"],
+            farmer_id=row["farmer_id"],
+            load=Load(row["weight_g"], row["volume_cm3"], row["chilled_g"]),
         )
-        for row in rows
+        for row in await sql.fetch(_PURCHASES_SQL.format(where=where), *args)
     ]
