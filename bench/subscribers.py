@@ -7,7 +7,7 @@
 What it does: creates a scratch database (PostgreSQL at $CUNGOODS_BENCH_PG, default
 postgres://postgres@127.0.0.1:5432/postgres; dropped afterwards), builds one route with today's
 trip, and starts one server process (`uvicorn cungoods.app:create_app --factory`, the way it is
-deployed). For each N, client processes open N graphql-transport-ws connections, each signed in
+deployed, in production mode). For each N, client processes open N graphql-transport-ws connections, each signed in
 and subscribed to `tripUpdates` of that trip (selecting `id cursor kind at topic stopSeq
 message`). A first trip event warms every subscription up (and proves each one is registered);
 then the server's resident memory is read, and one more trip event is recorded through the
@@ -23,7 +23,9 @@ Reported per N:
 - memory per subscriber: (server RSS with N warm subscribers - RSS before they connected) / N.
 
 The client processes share the machine with the server, so on a small machine their own
-receive loop is part of the measured latency: the figures are an upper bound.
+receive loop is part of the measured latency: the figures are an upper bound. (Their garbage
+collector is kept out of it: thousands of sockets in one client process would otherwise set off
+full collections of their own.)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import json
 import multiprocessing
 import os
@@ -76,6 +79,11 @@ def client_main(
     url: str, token: str, trip_id: str, after: str, count: int, pipe: Connection, deflate: bool
 ) -> None:
     raise_open_files_limit()
+    # The load generator's own garbage collector stays out of the figures: thousands of sockets
+    # in one process would set off full collections as they connect (and one landing in the
+    # measured receive would be counted as the server's latency). Real subscribers are one per
+    # device.
+    gc.set_threshold(700, 10, 1000)
     asyncio.run(_client(url, token, trip_id, after, count, pipe, deflate))
 
 
@@ -123,6 +131,8 @@ async def _client(
         return str(message["payload"]["data"]["tripUpdates"]["kind"])
 
     await asyncio.gather(*(next_kind(ws) for ws in sockets))  # the warm-up event
+    gc.collect()
+    gc.freeze()  # the sockets, out of the collector's sight while the measured event arrives
     pipe.send("warm")
 
     async def received_at(ws: Any) -> float:
@@ -257,6 +267,7 @@ def start_server(setup: Setup, port: int, log: Path) -> subprocess.Popen[bytes]:
         "CUNGOODS_SECRET_KEY": SECRET,
         "CUNGOODS_DEMO": "0",
         "CUNGOODS_LOG_LEVEL": "WARNING",
+        "CUNGOODS_ENV": "production",  # as deployed (its garbage collector tuned: app.py)
     }
     command = [sys.executable, "-m", "uvicorn", "cungoods.app:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
