@@ -7,11 +7,11 @@
 What it does: creates a scratch database (PostgreSQL at $CUNGOODS_BENCH_PG, default
 postgres://postgres@127.0.0.1:5432/postgres; dropped afterwards), builds one route with today's
 trip, and starts one server process (`uvicorn cungoods.app:create_app --factory`, the way it is
-deployed, in production mode). For each N, client processes open N graphql-transport-ws connections, each signed in
-and subscribed to `tripUpdates` of that trip (selecting `id cursor kind at topic stopSeq
-message`). A first trip event warms every subscription up (and proves each one is registered);
-then the server's resident memory is read, and one more trip event is recorded through the
-`recordTripEvent` mutation.
+deployed, in production mode). For each N, client processes open N graphql-transport-ws
+connections, each signed in and subscribed to `tripUpdates` of that trip (selecting `id cursor
+kind at topic stopSeq message`). A first trip event warms every subscription up (and proves
+each one is registered); then the server's resident memory is read, and one more trip event is
+recorded through the `recordTripEvent` mutation.
 
 Reported per N:
 - connect rate: N / the seconds from the moment every client process is ready until all N
