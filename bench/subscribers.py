@@ -76,7 +76,7 @@ def raise_open_files_limit() -> int:
 
 
 def client_main(
-    url: str, token: str, trip_id: str, after: str, count: int, pipe: Connection, deflate: bool
+    url: str, token: str, trip_id: str, after: str, count: int, pipe: Connection
 ) -> None:
     raise_open_files_limit()
     # The load generator's own garbage collector stays out of the figures: thousands of sockets
@@ -84,11 +84,11 @@ def client_main(
     # measured receive would be counted as the server's latency). Real subscribers are one per
     # device.
     gc.set_threshold(700, 10, 1000)
-    asyncio.run(_client(url, token, trip_id, after, count, pipe, deflate))
+    asyncio.run(_client(url, token, trip_id, after, count, pipe))
 
 
 async def _client(
-    url: str, token: str, trip_id: str, after: str, count: int, pipe: Connection, deflate: bool
+    url: str, token: str, trip_id: str, after: str, count: int, pipe: Connection
 ) -> None:
     from websockets.asyncio.client import connect
 
@@ -105,7 +105,8 @@ async def _client(
                         url,
                         subprotocols=[PROTOCOL],  # type: ignore[list-item]
                         ping_interval=None,
-                        compression="deflate" if deflate else None,
+                        # Offered, as browsers do; the server declines it (see start_server).
+                        compression="deflate",
                         open_timeout=120,
                         max_queue=4,
                     )
@@ -272,6 +273,9 @@ def start_server(setup: Setup, port: int, log: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "uvicorn", "cungoods.app:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     command += ["--backlog", "4096"]
+    # As `cungoods serve` runs it (cli.py): no per-message compression, which about doubles
+    # the memory of every open socket and compresses each event once per subscriber.
+    command += ["--ws-per-message-deflate", "false"]
     with log.open("wb") as out:
         return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
 
@@ -298,7 +302,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def run_round(
-    n: int, setup: Setup, server: subprocess.Popen[bytes], url: str, clients: int, deflate: bool
+    n: int, setup: Setup, server: subprocess.Popen[bytes], url: str, clients: int
 ) -> dict[str, Any]:
     import httpx
 
@@ -329,7 +333,7 @@ async def run_round(
             parent_end, child_end = context.Pipe()
             process = context.Process(
                 target=client_main,
-                args=(url, setup.watcher_token, setup.trip_gid, after, share, child_end, deflate),
+                args=(url, setup.watcher_token, setup.trip_gid, after, share, child_end),
             )
             process.start()
             pipes.append(parent_end)
@@ -387,9 +391,6 @@ async def main() -> None:
     parser.add_argument("-n", "--subscribers", type=int, action="append", help="N (repeatable)")
     parser.add_argument("--sqlite", action="store_true", help="the embedded SQLite default")
     parser.add_argument("--clients", type=int, default=4, help="client processes")
-    parser.add_argument(
-        "--no-deflate", action="store_true", help="clients do not offer permessage-deflate"
-    )
     args = parser.parse_args()
     sizes = args.subscribers or [1000, 10000]
     limit = raise_open_files_limit()
@@ -406,9 +407,7 @@ async def main() -> None:
             await wait_until_up(port, server, workdir / "server.log")
             results = []
             for n in sizes:
-                result = await run_round(
-                    n, setup, server, url, min(args.clients, n), not args.no_deflate
-                )
+                result = await run_round(n, setup, server, url, min(args.clients, n))
                 results.append(result)
                 print(json.dumps(result), flush=True)
         finally:
