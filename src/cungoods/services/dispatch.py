@@ -222,11 +222,15 @@ async def loading_plan(*, viewer: Viewer | None, trip_id: int) -> LoadingPlan:
     trip = await _trip(trip_id)
     if not (signed_in.is_dispatcher or trip.driver_id == signed_in.id):
         raise not_allowed("only dispatchers and the trip's driver see its loading plan")
-    packing = await _packing(trip_id=trip.id, statuses=TO_PACK)
     stops = await _stops(trip.id)
+    packing, purchases, legs = await reads.together(
+        _packing(trip_id=trip.id, statuses=TO_PACK, stops=stops),
+        _purchases(trip_id=trip.id, statuses=TO_COLLECT),
+        trip_profile(trip_id=trip.id),
+    )
     seq_of = {stop.station_id: stop.seq for stop in stops if stop.station_id is not None}
     by_station: dict[int, list[ManifestProduce]] = {}
-    for purchase in await _purchases(trip_id=trip.id, statuses=TO_COLLECT):
+    for purchase in purchases:
         by_station.setdefault(purchase.station_id, []).append(purchase)
     collections = sorted(
         (
@@ -240,7 +244,7 @@ async def loading_plan(*, viewer: Viewer | None, trip_id: int) -> LoadingPlan:
         stops=stops,
         steps=loading_order(crates_of(packing.to_pack)),
         collections=collections,
-        legs=await trip_profile(trip_id=trip.id),
+        legs=legs,
         orders=packing.orders,
         products=packing.products,
     )
@@ -313,6 +317,10 @@ async def _stops(trip_id: int) -> list[TripStop]:
     return stops
 
 
+async def _given(stops: Sequence[TripStop]) -> Sequence[TripStop]:
+    return stops
+
+
 def _on_trip(
     alias: str,
     trip_id: int,
@@ -345,13 +353,23 @@ _LINES_SQL = (
 
 
 async def _packing(
-    *, trip_id: int, statuses: Sequence[OrderStatus], station_ids: Sequence[int] | None = None
+    *,
+    trip_id: int,
+    statuses: Sequence[OrderStatus],
+    station_ids: Sequence[int] | None = None,
+    stops: Sequence[TripStop] | None = None,
 ) -> Packing:
     """The trip's orders in `statuses` (optionally to some stations), their lines with what
-    each unit weighs, and the products: four queries whatever the number of orders."""
+    each unit weighs, and the products: four queries whatever the number of orders (three when
+    the caller has the trip's `stops`), the first ones side by side."""
     if station_ids is not None and not station_ids:
         return Packing(orders={}, to_pack=[], products={})
     where, args = _on_trip("o", trip_id, statuses, station_ids)
+    order_rows, rows, trip_stops = await reads.together(
+        sql.fetch(_ORDERS_SQL.format(where=where), *args),
+        sql.fetch(_LINES_SQL.format(where=where), *args),
+        _given(stops) if stops is not None else _stops(trip_id),
+    )
     orders = {
         row["id"]: OrderRow(
             id=row["id"],
@@ -362,9 +380,8 @@ async def _packing(
             total_fen=row["total_fen"],
             pickup_code=row["pickup_code"],
         )
-        for row in await sql.fetch(_ORDERS_SQL.format(where=where), *args)
+        for row in order_rows
     }
-    rows = await sql.fetch(_LINES_SQL.format(where=where), *args)
     product_ids = sorted({row["product_id"] for row in rows})
     products = {
         product.id: product
@@ -375,9 +392,7 @@ async def _packing(
         product.id: (product.weight_g, product.volume_cm3, Temperature(product.temperature))
         for product in products.values()
     }
-    seq_of = {
-        stop.station_id: stop.seq for stop in await _stops(trip_id) if stop.station_id is not None
-    }
+    seq_of = {stop.station_id: stop.seq for stop in trip_stops if stop.station_id is not None}
     lines: dict[int, list[Line]] = {}
     for row in rows:
         product_id = row["product_id"]
@@ -409,16 +424,19 @@ async def _packing(
 async def _manifests(
     trip: Trip, *, viewer: Viewer, station_ids: Sequence[int] | None
 ) -> list[StationManifest]:
+    every_stop = await _stops(trip.id)
     stops = [
         stop
-        for stop in await _stops(trip.id)
+        for stop in every_stop
         if stop.station_id is not None and (station_ids is None or stop.station_id in station_ids)
     ]
     if not stops:
         return []
     wanted = [stop.station_id for stop in stops if stop.station_id is not None]
-    packing = await _packing(trip_id=trip.id, statuses=IN_MANIFEST, station_ids=wanted)
-    purchases = await _purchases(trip_id=trip.id, statuses=NOT_CANCELLED, station_ids=wanted)
+    packing, purchases = await reads.together(
+        _packing(trip_id=trip.id, statuses=IN_MANIFEST, station_ids=wanted, stops=every_stop),
+        _purchases(trip_id=trip.id, statuses=NOT_CANCELLED, station_ids=wanted),
+    )
     orders_at: dict[int, list[ManifestOrder]] = {}
     for packed in packing.to_pack:
         orders_at.setdefault(packed.station_id, []).append(

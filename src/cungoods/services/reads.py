@@ -9,16 +9,20 @@ Building a Tortoise query costs more Python than the database spends on such a l
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar, overload
 
 from tortoise.models import Model
 
 from cungoods.db import sql
 
 M = TypeVar("M", bound=Model)
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
 
 
 @functools.lru_cache(maxsize=256)
@@ -58,3 +62,24 @@ async def rows_by_parent(
     for row in await _rows(model, parent, parent_ids, order_by):
         grouped[getattr(row, parent)].append(row)
     return [grouped.get(i, []) for i in parent_ids]
+
+
+@overload
+async def together(first: Awaitable[A], second: Awaitable[B], /) -> tuple[A, B]: ...
+@overload
+async def together(
+    first: Awaitable[A], second: Awaitable[B], third: Awaitable[C], /
+) -> tuple[A, B, C]: ...
+async def together(*reads: Awaitable[Any]) -> tuple[Any, ...]:
+    """Independent reads side by side (each on its own pooled connection, or one after another
+    on a transaction's), so a request waits for the slowest instead of their sum. If one fails
+    the others are cancelled and waited for, and its error is raised as it is (the outage and
+    domain errors the callers know, not an ExceptionGroup)."""
+    tasks = [asyncio.ensure_future(read) for read in reads]
+    try:
+        return tuple(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
