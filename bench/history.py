@@ -413,7 +413,8 @@ async def main(args: argparse.Namespace) -> None:
             await seed_network()
             async with in_transaction():
                 await fund_wallets([await User.get(phone=CITY_BUYER)], amount_fen=10**12)
-            trip_id, dispatcher_token = await build_trip(args.orders, args.purchases, args.seed)
+            scene = await build_trip(args.orders, args.purchases, args.seed)
+            trip_id, dispatcher_token = scene.trip_id, scene.tokens["dispatcher"]
             clock.shift(dt.timedelta(0))
             reads = await today_reads(trip_id, dispatcher_token)
             template_date = (await Trip.get(id=trip_id)).service_date
