@@ -205,7 +205,7 @@ async def pick_list(*, viewer: Viewer | None, trip_id: int) -> PickList:
     """Per product the units to pick for the trip, and per station the crates (DISPATCHER)."""
     require_dispatcher(viewer)
     trip = await _trip(trip_id)
-    packing = await _packing(trip_id=trip.id, statuses=TO_PACK)
+    packing = await _packing(trip_id=trip.id, statuses=TO_PACK, stops=await _stops(trip.id))
     return PickList(
         trip=trip,
         totals=pick_totals(packing.to_pack),
@@ -317,10 +317,6 @@ async def _stops(trip_id: int) -> list[TripStop]:
     return stops
 
 
-async def _given(stops: Sequence[TripStop]) -> Sequence[TripStop]:
-    return stops
-
-
 def _on_trip(
     alias: str,
     trip_id: int,
@@ -356,19 +352,18 @@ async def _packing(
     *,
     trip_id: int,
     statuses: Sequence[OrderStatus],
+    stops: Sequence[TripStop],
     station_ids: Sequence[int] | None = None,
-    stops: Sequence[TripStop] | None = None,
 ) -> Packing:
     """The trip's orders in `statuses` (optionally to some stations), their lines with what
-    each unit weighs, and the products: four queries whatever the number of orders (three when
-    the caller has the trip's `stops`), the first ones side by side."""
+    each unit weighs, and the products, with the stop each order rides to from the trip's
+    `stops`: three queries whatever the number of orders, the first two side by side."""
     if station_ids is not None and not station_ids:
         return Packing(orders={}, to_pack=[], products={})
     where, args = _on_trip("o", trip_id, statuses, station_ids)
-    order_rows, rows, trip_stops = await reads.together(
+    order_rows, rows = await reads.together(
         sql.fetch(_ORDERS_SQL.format(where=where), *args),
         sql.fetch(_LINES_SQL.format(where=where), *args),
-        _given(stops) if stops is not None else _stops(trip_id),
     )
     orders = {
         row["id"]: OrderRow(
@@ -392,7 +387,7 @@ async def _packing(
         product.id: (product.weight_g, product.volume_cm3, Temperature(product.temperature))
         for product in products.values()
     }
-    seq_of = {stop.station_id: stop.seq for stop in trip_stops if stop.station_id is not None}
+    seq_of = {stop.station_id: stop.seq for stop in stops if stop.station_id is not None}
     lines: dict[int, list[Line]] = {}
     for row in rows:
         product_id = row["product_id"]
