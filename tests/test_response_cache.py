@@ -9,13 +9,16 @@ import re
 import httpx
 import pytest
 
-from builders import gql, token_for
+from builders import gql, make_user, token_for
 from builders_dispatch import Scene, make_scene
 from builders_live import live_server
+from builders_orders import set_clock
 from builders_produce import gid
 from cungoods.api.extensions.response_cache import Entry, ResponseStore
 from cungoods.config import Settings
 from cungoods.events.watermark import Mark
+from cungoods.models import Order
+from cungoods.models.enums import Role
 
 STOPS_WITH_MANIFESTS = """
 query Stops($trip: ID!) {
@@ -48,6 +51,21 @@ DELAY = """
 mutation Delay($input: RecordTripEventInput!) {
   recordTripEvent(input: $input) { trip { delayMinutes } errors { code } }
 }
+"""
+MY_ORDERS = """
+query Mine {
+  myOrders(first: 10) {
+    totalCount edges { node { number status pickupCode trip { delayMinutes } } }
+  }
+}
+"""
+ORDER = """
+query One($id: ID!) {
+  order(id: $id) { number status pickupCode trip { delayMinutes } history { status } }
+}
+"""
+MARK_LOADED = """
+mutation Load($input: MarkLoadedInput!) { markLoaded(input: $input) { errors { code } } }
 """
 UPDATE_LISTING = """
 mutation Retitle($input: UpdateListingInput!) {
@@ -172,6 +190,76 @@ async def test_a_listing_edit_reaches_the_loading_plan_at_once(
         plan = (await gql(cached.http, LOADING_PLAN, variables, token=driver))["data"]
         titles = [p["title"] for c in plan["loadingPlan"]["collections"] for p in c["produce"]]
         assert "新椪柑" in titles and "椪柑 P2" not in titles
+
+
+async def test_a_villagers_orders_are_served_again_until_a_change_shows_in_them(
+    settings: Settings,
+    scene: Scene,
+) -> None:
+    async with live_server(on(settings)) as cached:
+        buyer = token_for(scene.shop.buyer)
+        order = {"id": gid("Order", scene.orders["A"].id)}
+        before = await counts(cached.http)
+        for _ in range(2):  # computed, then served from the cache
+            mine = (await gql(cached.http, MY_ORDERS, token=buyer))["data"]["myOrders"]
+            one = (await gql(cached.http, ORDER, order, token=buyer))["data"]["order"]
+        assert delta(before, await counts(cached.http))["hit"] == 2
+        assert {edge["node"]["status"] for edge in mine["edges"]} == {"CONFIRMED", "CANCELLED"}
+        assert one["status"] == "CONFIRMED" and one["history"][-1]["status"] == "CONFIRMED"
+
+        # On the service day the dispatcher loads the bus (order events), then delays it (a
+        # trip event): each shows in the villager's very next reads
+        set_clock(scene.trip.service_date, "06:00")
+        body = await gql(
+            cached.http,
+            MARK_LOADED,
+            {"input": {"tripId": gid("Trip", scene.trip.id)}},
+            token=token_for(scene.shop.dispatcher),
+        )
+        assert body["data"]["markLoaded"]["errors"] == []
+        mine = (await gql(cached.http, MY_ORDERS, token=buyer))["data"]["myOrders"]
+        one = (await gql(cached.http, ORDER, order, token=buyer))["data"]["order"]
+        assert {edge["node"]["status"] for edge in mine["edges"]} == {"LOADED", "CANCELLED"}
+        assert one["status"] == "LOADED" and one["history"][-1]["status"] == "LOADED"
+
+        await delay(cached.http, scene, 15)
+        mine = (await gql(cached.http, MY_ORDERS, token=buyer))["data"]["myOrders"]
+        one = (await gql(cached.http, ORDER, order, token=buyer))["data"]["order"]
+        assert one["trip"]["delayMinutes"] == 15
+        assert {edge["node"]["trip"]["delayMinutes"] for edge in mine["edges"]} == {15}
+
+
+async def test_two_dispatchers_never_share_an_answer(
+    settings: Settings,
+    scene: Scene,
+) -> None:
+    # Both dispatchers who also buy, same roles, no station: one of them bought order A, so it
+    # is in their myOrders with its pickup code, not in the other's, who sees it without code
+    first = await make_user(Role.DISPATCHER, Role.BUYER)
+    second = await make_user(Role.DISPATCHER, Role.BUYER)
+    await Order.filter(id=scene.orders["A"].id).update(buyer_id=first.id)
+    reads = [
+        (STOPS_WITH_MANIFESTS, {"trip": gid("Trip", scene.trip.id)}),
+        (MY_ORDERS, {}),
+        (ORDER, {"id": gid("Order", scene.orders["A"].id)}),
+    ]
+    tokens = {"first": token_for(first), "second": token_for(second)}
+    async with live_server(settings) as uncached:
+        truth = {
+            (name, query): await gql(uncached.http, query, variables, token=token)
+            for query, variables in reads
+            for name, token in tokens.items()
+        }
+    assert truth[("first", MY_ORDERS)] != truth[("second", MY_ORDERS)]
+    assert truth[("first", ORDER)]["data"]["order"]["pickupCode"] is not None
+    assert truth[("second", ORDER)]["data"]["order"]["pickupCode"] is None
+
+    async with live_server(on(settings)) as cached:
+        for _ in range(2):  # the first dispatcher's answers are cached first
+            for query, variables in reads:
+                for name, token in tokens.items():
+                    answer = await gql(cached.http, query, variables, token=token)
+                    assert answer == truth[(name, query)], name
 
 
 async def test_viewers_who_may_see_different_things_never_share_an_answer(

@@ -6,13 +6,12 @@ who may see the same things, gets the same answer until something it shows chang
 such change records an outbox event in its own transaction. So:
 
 - **Key**: the query text, the operation name, the variables and the viewer's *visibility
-  scope* (`scope_of`). Anonymous callers share one scope. Dispatchers and admins see everything
-  their role allows whoever they are (every per-person rule has "or a dispatcher"), so viewers
-  with the same roles and station share one. Everyone else (leaders, drivers, buyers, farmers)
-  sees things by who they are (their own phone, the trip they drive, the orders they placed),
-  so each is a scope of their own: a leader's manifest is never served to a dispatcher or to
-  another leader. The roles and station are in every scope, and the viewer is read from the
-  database on every request, so a role change is a new scope at once.
+  scope* (`scope_of`). Anonymous callers share one scope; every signed-in viewer is a scope of
+  their own, whatever their roles: what a read shows depends on who asks even for dispatchers
+  (their own orders in `myOrders`, the pickup code of an order they bought in `order`), so a
+  leader's manifest is never served to a dispatcher, nor one dispatcher's answer to another.
+  The roles and station are in the scope too, and the viewer is read from the database on every
+  request, so a role change is a new scope at once.
 - **Validity**: before computing an answer the cache takes an outbox mark
   (events/watermark.py); before serving a cached answer it checks, with one indexed query, that
   no event has committed since. A mutation commits its event before its response leaves, so
@@ -45,18 +44,26 @@ from strawberry.types.graphql import OperationType
 from cungoods.api.context import Context
 from cungoods.db.errors import is_database_unavailable
 from cungoods.events import watermark
-from cungoods.models.enums import Role
 from cungoods.observability import metrics
 
 # Root fields whose answers change only by writes that record an outbox event (the network,
-# trips and their load, manifests, pick lists, loading plans).
+# trips and their load, manifests, pick lists, loading plans, a villager's orders: every change
+# of an order's status, payment or refund records one, services/money and events/outbox.py).
 CACHEABLE_ROOTS = frozenset(
-    {"trips", "trip", "stationManifest", "pickList", "loadingPlan", "routes", "stations"}
+    {
+        "trips",
+        "trip",
+        "stationManifest",
+        "pickList",
+        "loadingPlan",
+        "routes",
+        "stations",
+        "myOrders",
+        "order",
+    }
 )
 # Fields that change without an event (or with the clock): a document selecting one is not cached.
 UNCACHEABLE_FIELDS = frozenset({"wallet", "offer", "offers", "request", "isOpen"})
-# Roles whose rights do not depend on who holds them (services: `or viewer.is_dispatcher`).
-SHARED_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
 MAX_PLANS = 512  # documents whose cacheability is remembered
 
 T = TypeVar("T")
@@ -71,10 +78,7 @@ def scope_of(context: Context) -> str | None:
     if viewer is None:
         return "anonymous"
     roles = ",".join(sorted(str(role) for role in viewer.roles))
-    shared = f"roles:{roles}|station:{viewer.station_id}"
-    if viewer.roles and viewer.roles <= SHARED_ROLES:
-        return shared
-    return f"user:{viewer.id}|{shared}"
+    return f"user:{viewer.id}|roles:{roles}|station:{viewer.station_id}"
 
 
 class _FieldNames(Visitor):
