@@ -254,7 +254,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(url: str, port: int, workers: int, log: str) -> subprocess.Popen[bytes]:
+def start_server(
+    url: str, port: int, workers: int, log: str, *, settings: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """The real server in production mode; `settings` overrides CUNGOODS_ variables."""
     env = {
         **os.environ,
         "CUNGOODS_DATABASE_URL": url,
@@ -262,6 +265,7 @@ def start_server(url: str, port: int, workers: int, log: str) -> subprocess.Pope
         "CUNGOODS_DEMO": "0",
         "CUNGOODS_ENV": "production",
         **UNTHROTTLED,
+        **(settings or {}),
     }
     command = [sys.executable, "-m", "uvicorn", "cungoods.app:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
