@@ -204,8 +204,8 @@ class StationManifest:
 async def pick_list(*, viewer: Viewer | None, trip_id: int) -> PickList:
     """Per product the units to pick for the trip, and per station the crates (DISPATCHER)."""
     require_dispatcher(viewer)
-    trip = await _trip(trip_id)
-    packing = await _packing(trip_id=trip.id, statuses=TO_PACK, stops=await _stops(trip.id))
+    trip, stops = await reads.together(_trip(trip_id), _stops(trip_id))
+    packing = await _packing(trip_id=trip.id, statuses=TO_PACK, stops=stops)
     return PickList(
         trip=trip,
         totals=pick_totals(packing.to_pack),
