@@ -5,20 +5,23 @@ different things never share an answer; with the cache off the answers are the s
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
 
-from builders import gql, make_user, token_for
+from builders import gql, make_network, make_user, schedule, token_for
 from builders_dispatch import Scene, make_scene
 from builders_live import live_server
-from builders_orders import set_clock
+from builders_orders import SERVICE_DATE, after_cutoff, make_shop, place, set_clock, viewer
 from builders_produce import gid
 from cungoods.api.extensions.response_cache import Entry, ResponseStore
 from cungoods.config import Settings
 from cungoods.events.watermark import Mark
-from cungoods.models import Order
+from cungoods.models import Order, Trip
 from cungoods.models.enums import Role
+from cungoods.services import orders
+from cungoods.services.orders import LineRequest
 
 STOPS_WITH_MANIFESTS = """
 query Stops($trip: ID!) {
@@ -94,11 +97,15 @@ def delta(before: dict[str, float], after: dict[str, float]) -> dict[str, int]:
     return {key: int(after[key] - before.get(key, 0)) for key in after}
 
 
-async def delay(http: httpx.AsyncClient, scene: Scene, minutes: int) -> None:
+async def delay(
+    http: httpx.AsyncClient, scene: Scene, minutes: int, trip: Trip | None = None
+) -> None:
+    """The dispatcher reports the scene's trip (or `trip`) `minutes` late."""
+    trip_id = gid("Trip", (trip or scene.trip).id)
     body = await gql(
         http,
         DELAY,
-        {"input": {"tripId": gid("Trip", scene.trip.id), "kind": "DELAYED", "minutes": minutes}},
+        {"input": {"tripId": trip_id, "kind": "DELAYED", "minutes": minutes}},
         token=token_for(scene.shop.dispatcher),
     )
     assert body["data"]["recordTripEvent"]["errors"] == []
@@ -163,6 +170,135 @@ async def test_after_a_mutation_response_the_same_process_never_serves_the_old_a
         assert manifest_now["expectedAt"] != manifest["expectedAt"]
         changes = delta(before, await counts(cached.http))
         assert changes["invalidated"] == 2 and changes["hit"] == 0
+
+
+async def test_an_answer_about_one_trip_outlives_another_trips_events_but_not_its_own(
+    settings: Settings,
+    scene: Scene,
+) -> None:
+    # Another route's bus runs the same day
+    other = await make_network(code="R2", stations=2, hub=scene.shop.net.hub)
+    [bus] = await schedule(other, SERVICE_DATE)
+    async with live_server(on(settings)) as cached:
+        trip = gid("Trip", scene.trip.id)
+        leader = token_for(scene.leaders[1])
+        variables = {"trip": trip, "station": gid("Station", scene.shop.station(1).id)}
+        date = {"date": str(SERVICE_DATE)}
+        for _ in range(2):
+            manifest = await gql(cached.http, MANIFEST, variables, token=leader)
+            board = (await gql(cached.http, TRIPS, date))["data"]["trips"]
+        assert len(board) == 2
+        before = await counts(cached.http)
+
+        # When the other bus is reported late, the leader's manifest of this one is served
+        # again as it was; the board, which shows both buses, shows the delay at once
+        await delay(cached.http, scene, 20, trip=bus)
+        assert await gql(cached.http, MANIFEST, variables, token=leader) == manifest
+        board = (await gql(cached.http, TRIPS, date))["data"]["trips"]
+        delays = {row["id"]: row["delayMinutes"] for row in board}
+        assert delays == {gid("Trip", bus.id): 20, trip: 0}
+        changes = delta(before, await counts(cached.http))
+        assert changes == {"hit": 1, "miss": 1, "invalidated": 1, "stored": 1}
+
+        # When this bus is late, the next read of its manifest shows it
+        await delay(cached.http, scene, 25)
+        now = await gql(cached.http, MANIFEST, variables, token=leader)
+        assert (
+            now["data"]["stationManifest"]["expectedAt"]
+            != (manifest["data"]["stationManifest"]["expectedAt"])
+        )
+        assert (
+            now["data"]["stationManifest"]["orders"]
+            == (manifest["data"]["stationManifest"]["orders"])
+        )
+
+
+TRIP_OF_ORDER = """
+query Where($id: ID!) { order(id: $id) { number status trip { id serviceDate } } }
+"""
+CANCEL_TRIP = """
+mutation Cancel($input: CancelTripInput!) { cancelTrip(input: $input) { errors { code } } }
+"""
+
+
+async def test_an_order_moved_to_another_trip_shows_at_once_on_both(settings: Settings) -> None:
+    # An order to station 1 on today's bus, confirmed at the cutoff; tomorrow's bus runs too
+    shop = await make_shop(days=2)
+    mine = await place(shop, station=1)
+    await orders.cut_off(window_id=shop.window.id)
+    after_cutoff()
+    today, tomorrow = shop.trips
+    dispatcher = token_for(shop.dispatcher)
+    station = gid("Station", shop.station(1).id)
+    reads = {
+        "order": (TRIP_OF_ORDER, {"id": gid("Order", mine.id)}, token_for(shop.buyer)),
+        "today": (MANIFEST, {"trip": gid("Trip", today.id), "station": station}, dispatcher),
+        "tomorrow": (MANIFEST, {"trip": gid("Trip", tomorrow.id), "station": station}, dispatcher),
+    }
+
+    async def read_all(http: httpx.AsyncClient) -> dict[str, Any]:
+        return {
+            name: (await gql(http, query, variables, token=token))["data"]
+            for name, (query, variables, token) in reads.items()
+        }
+
+    async with live_server(on(settings)) as cached:
+        for _ in range(2):  # computed, then served from the cache
+            first = await read_all(cached.http)
+        assert first["order"]["order"]["trip"]["id"] == gid("Trip", today.id)
+        assert [o["number"] for o in first["today"]["stationManifest"]["orders"]] == [mine.number]
+        assert first["tomorrow"]["stationManifest"]["orders"] == []
+
+        # When the dispatcher cancels today's bus, the order moves to tomorrow's
+        body = await gql(
+            cached.http,
+            CANCEL_TRIP,
+            {"input": {"tripId": gid("Trip", today.id), "reason": "车辆故障"}},
+            token=dispatcher,
+        )
+        assert body["data"]["cancelTrip"]["errors"] == []
+
+        # Then every read shows the move at once: the order on tomorrow's bus, in tomorrow's
+        # manifest (the move's event is of the trip it goes to) and not in today's
+        now = await read_all(cached.http)
+        assert now["order"]["order"]["trip"]["id"] == gid("Trip", tomorrow.id)
+        assert [o["number"] for o in now["tomorrow"]["stationManifest"]["orders"]] == [mine.number]
+        assert now["today"]["stationManifest"]["orders"] == []
+
+
+SOLD_OF_ORDER = """
+query Sold($id: ID!) { order(id: $id) { number lines { quantity saleItem { sold } } } }
+"""
+
+
+async def test_stock_shown_with_one_trips_order_moves_with_every_trips_orders(
+    settings: Settings,
+) -> None:
+    # Two routes' buses on the same day sell from the same sale window
+    shop = await make_shop()
+    other = await make_network(code="R2", stations=2, hub=shop.net.hub)
+    [bus] = await schedule(other, SERVICE_DATE)
+    mine = await place(shop, station=1, lines={"RICE": 2})
+    async with live_server(on(settings)) as cached:
+        variables = {"id": gid("Order", mine.id)}
+        buyer = token_for(shop.buyer)
+        for _ in range(2):
+            first = (await gql(cached.http, SOLD_OF_ORDER, variables, token=buyer))["data"]
+        assert first["order"]["lines"][0]["saleItem"]["sold"] == 2
+
+        # When a villager on the other route orders 3 bags of the same rice
+        await orders.place_order(
+            viewer=viewer(await make_user(Role.BUYER)),
+            station_id=other.stations[0].id,
+            service_date=SERVICE_DATE,
+            lines=[LineRequest(shop.item("RICE").id, 3)],
+            idempotency_key=None,
+        )
+
+        # Then the first order's read shows the rice sold on both buses (its line's sale item
+        # is not its trip's alone)
+        now = (await gql(cached.http, SOLD_OF_ORDER, variables, token=buyer))["data"]
+        assert now["order"]["lines"][0]["saleItem"]["sold"] == 5
 
 
 async def test_a_listing_edit_reaches_the_loading_plan_at_once(
@@ -356,10 +492,10 @@ async def test_errors_mutations_and_unlisted_reads_are_never_cached(
 
 def test_the_store_is_bounded_by_entries_and_by_bytes() -> None:
     store = ResponseStore(max_entries=3, max_bytes=100)
-    mark = Mark(floor=0, above=0)
+    mark = Mark(floor=0, seen=frozenset())
 
     def entry(size: int) -> Entry:
-        return Entry(data={"x": size}, mark=mark, size=size)
+        return Entry(data={"x": size}, mark=mark, size=size, trips=None)
 
     for n in range(5):
         store.put(("k", str(n)), entry(10))

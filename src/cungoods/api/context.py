@@ -33,10 +33,13 @@ class Context:
     broker: Any = None
     # The server's rate limiters (mutations per viewer and address, failed logins per phone).
     limits: Limits | None = None
+    # Per root field (its response key), the trips its answer shows, as its resolver said
+    # (api/extensions/response_cache.answer_shows_trips): the cache's topics for the answer.
+    trips_shown: dict[str, frozenset[int]] = field(default_factory=dict)
 
     def fresh(self) -> Context:
         """A copy with new loaders, for one operation or one event on a long-lived socket."""
-        return replace(self, loaders=Loaders())
+        return replace(self, loaders=Loaders(), trips_shown={})
 
     @property
     def max_page_size(self) -> int:

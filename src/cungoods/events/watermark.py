@@ -1,16 +1,19 @@
-"""The outbox watermark: a cheap proof that no event has committed since a moment.
+"""The outbox watermark: a cheap proof that no event of a kind has committed since a moment.
 
 Every write that changes what a read shows records an outbox event in its own transaction, so
-"no new event committed" means "nothing a read shows has changed". The response cache
-(api/extensions/response_cache.py) takes a mark before it computes an answer and checks it
-before it serves the answer again.
+"no new event that concerns this answer committed" means "nothing this answer shows has
+changed". The response cache (api/extensions/response_cache.py) takes a mark before it computes
+an answer and rechecks it before it serves the answer again.
 
 Ids are drawn in one order and may commit in another (A takes 10, B takes 11, B commits first),
 so "the newest id is still N" proves nothing: 10 may commit later. A mark is therefore a
-*settled floor* (every id at or below it has committed or will never appear) and the number of
-events committed above it. Later, the same count above the same floor can only be equal if no
-event committed in between (events are never deleted), and an event below the floor had
-committed before the mark was taken, so the answer computed after the mark includes it.
+*settled floor* (every id at or below it has committed or will never appear) and the ids of the
+events committed above it. Later, any event above the floor that is not among those ids
+committed after the mark (events are never deleted), and an event below the floor had committed
+before the mark was taken, so the answer computed after the mark includes it. A recheck judges
+each such newer event by its trip (`concerns`): an answer about one trip outlives the events of
+another. A mark that passes moves forward (to the settled floor of the recheck), so the next
+recheck reads only what committed since.
 
 - On SQLite (one process, one writer at a time, ids commit in order) the newest id is settled.
 - On PostgreSQL the floor is the event broker's horizon (events/broker.py), which is settled by
@@ -21,29 +24,30 @@ Both queries are range scans of the event table's primary key, bounded by LIMIT.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cungoods.db import sql
 
-# More committed-but-unsettled events than this and the mark is not worth taking (the broker
-# is far behind: the count would cost more than the answer saves).
+# More events above the floor than this and the mark is not worth keeping (the broker is far
+# behind: reading them would cost more than the answer saves).
 MAX_ABOVE = 256
 
 _NEWEST_SQL = "SELECT COALESCE(MAX(id), 0) AS id FROM event"
-_ABOVE_SQL = "SELECT COUNT(*) AS n FROM (SELECT 1 FROM event WHERE id > $1 LIMIT $2) AS above"
+_ABOVE_SQL = "SELECT id, trip_id FROM event WHERE id > $1 ORDER BY id LIMIT $2"
 
 
 @dataclass(frozen=True, slots=True)
 class Mark:
-    """`above` events had committed with ids past `floor`, every id up to which was settled."""
+    """Every id up to `floor` was settled, and the events `seen` had committed above it."""
 
     floor: int
-    above: int
+    seen: frozenset[int]
 
 
-async def _count_above(floor: int, limit: int) -> int:
+async def _above(floor: int, limit: int) -> list[tuple[int, int | None]]:
     rows = await sql.fetch(_ABOVE_SQL, floor, limit)
-    return int(rows[0]["n"])
+    return [(int(row["id"]), row["trip_id"]) for row in rows]
 
 
 async def take(*, horizon: int | None) -> Mark | None:
@@ -51,13 +55,32 @@ async def take(*, horizon: int | None) -> Mark | None:
     when no mark can be proven on this backend right now."""
     if not sql.is_postgres():
         rows = await sql.fetch(_NEWEST_SQL)
-        return Mark(floor=int(rows[0]["id"]), above=0)
+        return Mark(floor=int(rows[0]["id"]), seen=frozenset())
     if horizon is None:
         return None
-    above = await _count_above(horizon, MAX_ABOVE + 1)
-    return Mark(floor=horizon, above=above) if above <= MAX_ABOVE else None
+    above = await _above(horizon, MAX_ABOVE + 1)
+    if len(above) > MAX_ABOVE:
+        return None
+    return Mark(floor=horizon, seen=frozenset(event_id for event_id, _ in above))
 
 
-async def unchanged(mark: Mark) -> bool:
-    """Whether no event has committed since `mark` was taken (one indexed query)."""
-    return await _count_above(mark.floor, mark.above + 1) == mark.above
+async def recheck(
+    mark: Mark, *, horizon: int | None, concerns: Callable[[int | None], bool]
+) -> Mark | None:
+    """The mark moved forward if no event that `concerns` (given its trip id, None for an event
+    of no trip) has committed since `mark` was taken; None if one has (one indexed query).
+    `horizon` is the broker's settled id, read before this call."""
+    limit = len(mark.seen) + MAX_ABOVE + 1
+    above = await _above(mark.floor, limit)
+    if len(above) >= limit:
+        return None  # too many to judge: as if changed
+    if any(event_id not in mark.seen and concerns(trip_id) for event_id, trip_id in above):
+        return None
+    if not above:
+        return mark
+    if not sql.is_postgres():
+        return Mark(floor=above[-1][0], seen=frozenset())
+    # Every id up to the horizon had settled before the query ran, so the query saw each of
+    # them that exists: only the ids above it can still be joined by earlier ones.
+    floor = max(mark.floor, horizon) if horizon is not None else mark.floor
+    return Mark(floor=floor, seen=frozenset(i for i, _ in above if i > floor))

@@ -12,6 +12,7 @@ from cungoods.api.dispatch.manifests import StationManifest, manifests_of
 from cungoods.api.dispatch.plans import LoadingPlan, PickList
 from cungoods.api.dispatch.stats import NetworkStats
 from cungoods.api.dispatch.types import users_of
+from cungoods.api.extensions.response_cache import answer_shows_trips
 from cungoods.api.ids import pk_of
 from cungoods.services import dispatch
 
@@ -25,9 +26,9 @@ class DispatchQuery:
         "(DISPATCHER)."
     )
     async def pick_list(self, info: Info, trip_id: TripArg) -> PickList | None:
-        picks = await dispatch.pick_list(
-            viewer=info.context.viewer, trip_id=pk_of(trip_id, "Trip", "tripId")
-        )
+        trip_pk = pk_of(trip_id, "Trip", "tripId")
+        answer_shows_trips(info, (trip_pk,))
+        picks = await dispatch.pick_list(viewer=info.context.viewer, trip_id=trip_pk)
         return PickList.of(picks)
 
     @strawberry.field(
@@ -35,9 +36,9 @@ class DispatchQuery:
         "every leg (DISPATCHER, or the trip's DRIVER)."
     )
     async def loading_plan(self, info: Info, trip_id: TripArg) -> LoadingPlan | None:
-        plan = await dispatch.loading_plan(
-            viewer=info.context.viewer, trip_id=pk_of(trip_id, "Trip", "tripId")
-        )
+        trip_pk = pk_of(trip_id, "Trip", "tripId")
+        answer_shows_trips(info, (trip_pk,))
+        plan = await dispatch.loading_plan(viewer=info.context.viewer, trip_id=trip_pk)
         farmers = {p.farmer_id for c in plan.collections for p in c.produce}
         viewer = info.context.viewer
         shows_prices = viewer is not None and viewer.is_dispatcher
@@ -53,9 +54,11 @@ class DispatchQuery:
         trip_id: TripArg,
         station_id: Annotated[strawberry.ID, strawberry.argument(description="The station.")],
     ) -> StationManifest | None:
+        trip_pk = pk_of(trip_id, "Trip", "tripId")
+        answer_shows_trips(info, (trip_pk,))
         manifest = await dispatch.station_manifest(
             viewer=info.context.viewer,
-            trip_id=pk_of(trip_id, "Trip", "tripId"),
+            trip_id=trip_pk,
             station_id=pk_of(station_id, "Station", "stationId"),
         )
         return (await manifests_of(info, [manifest]))[manifest.station_id]

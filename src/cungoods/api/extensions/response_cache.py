@@ -13,13 +13,19 @@ such change records an outbox event in its own transaction. So:
   The roles and station are in the scope too, and the viewer is read from the database on every
   request, so a role change is a new scope at once.
 - **Validity**: before computing an answer the cache takes an outbox mark
-  (events/watermark.py); before serving a cached answer it checks, with one indexed query, that
-  no event has committed since. A mutation commits its event before its response leaves, so
-  once a client has the response no process (this one or another sharing the database) serves
-  an answer from before it. Any new event invalidates every entry: order events stay off the
-  trip topics (they are not for everyone), so a trip's load has no topic of its own to scope
-  the check to; correctness first, and the board's burst of refetches after an event is served
-  by the first one's answer.
+  (events/watermark.py); before serving a cached answer it rechecks, with one indexed query,
+  that no event that concerns the answer has committed since. A mutation commits its event
+  before its response leaves, so once a client has the response no process (this one or
+  another sharing the database) serves an answer from before it.
+- **Topics**: an event concerns an answer unless both are about trips and not the same ones.
+  Every event records the trip it changed (order and purchase events the trip they ride, a
+  move the trips on both ends); events of no trip (the network, the catalogue, listings,
+  roles) concern every answer. A root field says which trips its answer shows
+  (`answer_shows_trips`: a trip, its manifests, pick list and loading plan, an order, the
+  trips of a date); an answer with any other root field, or selecting a field that shows rows
+  every trip's writes change (`SHARED_FIELDS`: a sale item's stock, a listing's quantity), is
+  concerned by every event. So a leader's manifest outlives the other buses' arrivals, and the
+  board's burst of refetches after an event is served by the first one's answer.
 - **What is cached**: only queries (never mutations or subscriptions), only answers without
   errors, only documents whose root fields are all in `CACHEABLE_ROOTS` and that select none
   of `UNCACHEABLE_FIELDS` (values that change without an event: wallet balances move by ledger
@@ -32,7 +38,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -42,7 +48,7 @@ from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from cungoods.api.context import Context
+from cungoods.api.context import Context, Info
 from cungoods.db.errors import is_database_unavailable
 from cungoods.events import watermark
 from cungoods.observability import metrics
@@ -65,6 +71,9 @@ CACHEABLE_ROOTS = frozenset(
 )
 # Fields that change without an event (or with the clock): a document selecting one is not cached.
 UNCACHEABLE_FIELDS = frozenset({"wallet", "offer", "offers", "request", "isOpen"})
+# Fields showing rows that any trip's writes change (an order on one bus takes a sale item's
+# stock, a purchase a listing's quantity): a document selecting one is concerned by every event.
+SHARED_FIELDS = frozenset({"saleItem", "items", "listing"})
 MAX_PLANS = 512  # documents whose cacheability is remembered
 
 T = TypeVar("T")
@@ -91,8 +100,23 @@ class _FieldNames(Visitor):
         self.names.add(node.name.value)
 
 
-def cacheable(document: DocumentNode, operation_name: str | None) -> bool:
-    """Whether the operation is a query of cacheable root fields selecting no uncacheable one."""
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A cacheable document: whether its root fields' trips may scope it (no shared field)."""
+
+    by_trip: bool
+
+
+def answer_shows_trips(info: Info, trip_ids: Iterable[int]) -> None:
+    """Called by a root field's resolver: its answer shows these trips and what they carry,
+    nothing else that a trip's writes change, so only their events (and events of no trip)
+    concern it. Below the root it is a no-op: the root's word covers the whole answer."""
+    if info.path.prev is None:
+        info.context.trips_shown[str(info.path.key)] = frozenset(trip_ids)
+
+
+def cacheable(document: DocumentNode, operation_name: str | None) -> Plan | None:
+    """The plan of a query of cacheable root fields selecting no uncacheable one, else None."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [
         op
@@ -100,26 +124,33 @@ def cacheable(document: DocumentNode, operation_name: str | None) -> bool:
         if operation_name is None or (op.name is not None and op.name.value == operation_name)
     ]
     if len(chosen) != 1 or chosen[0].operation.value != "query":
-        return False
+        return None
     roots = {
         selection.name.value
         for selection in chosen[0].selection_set.selections
         if isinstance(selection, FieldNode)
     }
     if len(roots) != len(chosen[0].selection_set.selections):
-        return False  # fragments at the root: not worth resolving, just compute
+        return None  # fragments at the root: not worth resolving, just compute
     if not roots or not (roots - {"__typename"}) <= CACHEABLE_ROOTS:
-        return False
+        return None
     names = _FieldNames()
     visit(document, names)  # every field of every fragment, used or not: stays on the safe side
-    return not names.names & UNCACHEABLE_FIELDS
+    if names.names & UNCACHEABLE_FIELDS:
+        return None
+    return Plan(by_trip=not names.names & SHARED_FIELDS)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Entry:
     data: dict[str, Any]
-    mark: watermark.Mark
+    mark: watermark.Mark  # moved forward by every recheck it passes
     size: int
+    trips: frozenset[int] | None  # the only trips whose events concern it; None: every event
+
+    def concerns(self, trip_id: int | None) -> bool:
+        """Whether an event of this trip (None: of no trip) may change the answer."""
+        return self.trips is None or trip_id is None or trip_id in self.trips
 
 
 class ResponseStore:
@@ -130,7 +161,7 @@ class ResponseStore:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple[str, ...], Entry] = OrderedDict()
         self._bytes = 0
-        self._plans: OrderedDict[tuple[str, str], bool] = OrderedDict()
+        self._plans: OrderedDict[tuple[str, str], Plan | None] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -139,13 +170,13 @@ class ResponseStore:
     def bytes(self) -> int:
         return self._bytes
 
-    def plan(self, text: str, operation_name: str | None, document: DocumentNode) -> bool:
+    def plan(self, text: str, operation_name: str | None, document: DocumentNode) -> Plan | None:
         key = (text, operation_name or "")
-        known = self._plans.get(key)
-        if known is None:
-            known = self._plans[key] = cacheable(document, operation_name)
-            while len(self._plans) > MAX_PLANS:
-                self._plans.popitem(last=False)
+        if key in self._plans:
+            return self._plans[key]
+        known = self._plans[key] = cacheable(document, operation_name)
+        while len(self._plans) > MAX_PLANS:
+            self._plans.popitem(last=False)
         return known
 
     def get(self, key: tuple[str, ...]) -> Entry | None:
@@ -204,29 +235,36 @@ class ResponseCache(SchemaExtension):
     def __init__(self, *, store: ResponseStore) -> None:
         self.store = store
 
-    def _key(self) -> tuple[str, ...] | None:
+    def _key(self) -> tuple[tuple[str, ...], Plan] | None:
         ec = self.execution_context
         context = ec.context
         if not isinstance(context, Context) or ec.query is None or ec.graphql_document is None:
             return None
         if ec.operation_type is not OperationType.QUERY:
             return None
-        if not self.store.plan(ec.query, ec.operation_name, ec.graphql_document):
+        plan = self.store.plan(ec.query, ec.operation_name, ec.graphql_document)
+        if plan is None:
             return None
         scope = scope_of(context)
         if scope is None:
             return None
         variables = json.dumps(ec.variables or {}, sort_keys=True, default=str)
-        return (scope, ec.operation_name or "", variables, ec.query)
+        return (scope, ec.operation_name or "", variables, ec.query), plan
 
     async def on_execute(self) -> AsyncIterator[None]:
-        key = self._key()
-        if key is None:
+        keyed = self._key()
+        if keyed is None:
             yield
             return
+        key, plan = keyed
+        context = self.execution_context.context
         entry = self.store.get(key)
         if entry is not None:
-            if await _proven(watermark.unchanged(entry.mark)):
+            moved = await _proven(
+                watermark.recheck(entry.mark, horizon=_horizon(context), concerns=entry.concerns)
+            )
+            if moved is not None:
+                entry.mark = moved
                 metrics.RESPONSE_CACHE.labels(outcome="hit").inc()
                 self.execution_context.result = ExecutionResult(data=entry.data)
                 yield
@@ -234,10 +272,10 @@ class ResponseCache(SchemaExtension):
             self.store.drop(key)
             metrics.RESPONSE_CACHE.labels(outcome="invalidated").inc()
         metrics.RESPONSE_CACHE.labels(outcome="miss").inc()
-        context = self.execution_context.context
         # The mark is taken before the answer is computed: whatever committed after it is
         # either in the answer or makes the mark fail.
         mark = await _proven(watermark.take(horizon=_horizon(context)))
+        context.trips_shown.clear()
         yield
         result = self.execution_context.result
         if mark is None or result is None or result.errors or not isinstance(result.data, dict):
@@ -245,5 +283,14 @@ class ResponseCache(SchemaExtension):
         # Sized as sent (orjson, api/transport/http_view.py): the standard library's json took
         # a millisecond or more of each miss on a manifest.
         size = len(orjson.dumps(result.data, default=str))
-        self.store.put(key, Entry(data=result.data, mark=mark, size=size))
+        trips = _trips_of(result.data, context.trips_shown) if plan.by_trip else None
+        self.store.put(key, Entry(data=result.data, mark=mark, size=size, trips=trips))
         metrics.RESPONSE_CACHE.labels(outcome="stored").inc()
+
+
+def _trips_of(data: dict[str, Any], shown: dict[str, frozenset[int]]) -> frozenset[int] | None:
+    """The trips an answer shows, if every root field said so (`answer_shows_trips`); None
+    (every event concerns it) if any did not."""
+    if not data or not all(key in shown for key in data):
+        return None
+    return frozenset().union(*(shown[key] for key in data))

@@ -9,6 +9,7 @@ import strawberry
 
 from cungoods.api.context import Info
 from cungoods.api.descriptions import SearchArg
+from cungoods.api.extensions.response_cache import answer_shows_trips
 from cungoods.api.ids import pk_of
 from cungoods.api.network.types import Route, Station, Trip, trip_by_id
 from cungoods.api.scalars import (
@@ -63,14 +64,16 @@ class NetworkQuery:
     @strawberry.field(description="The trips of a service date, optionally of one route.")
     async def trips(
         self,
+        info: Info,
         date: Annotated[dt.date, strawberry.argument(description="The service date of the trips.")],
         route_code: Annotated[
             str | None, strawberry.argument(description="Only the trips of this route (its code).")
         ] = None,
     ) -> list[Trip]:
-        return [
-            Trip.of(trip) for trip in await network.trips(service_date=date, route_code=route_code)
-        ]
+        found = await network.trips(service_date=date, route_code=route_code)
+        # A trip added to the date records an event of no trip (services/scheduling.py).
+        answer_shows_trips(info, (trip.id for trip in found))
+        return [Trip.of(trip) for trip in found]
 
     @strawberry.field(description="A trip by id.")
     async def trip(
@@ -78,4 +81,6 @@ class NetworkQuery:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The trip's global id.")],
     ) -> Trip | None:
-        return await trip_by_id(info, pk_of(id, "Trip"))
+        trip_id = pk_of(id, "Trip")
+        answer_shows_trips(info, (trip_id,))
+        return await trip_by_id(info, trip_id)

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 
 from cungoods.api.context import Info
+from cungoods.api.extensions.response_cache import answer_shows_trips
 from cungoods.api.ids import pk_of
 from cungoods.api.orders.types import DayCapacity, Order
 from cungoods.api.scalars import (
@@ -57,6 +58,8 @@ class OrderQuery:
         id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")],
     ) -> Order | None:
         found = await orders.get_order(viewer=info.context.viewer, order_id=pk_of(id, "Order"))
+        # Moving an order records an event of the trip it leaves (services/trip_changes.py).
+        answer_shows_trips(info, (found.trip_id,))
         return Order.of(found, info)
 
     @strawberry.field(description="Per date, the bus room left down to and up from a station.")
