@@ -10,7 +10,18 @@ from typing import Any
 import httpx
 from tortoise.transactions import in_transaction
 
-from cungoods.models import Event, Hub, Route, RouteStop, Station, Trip, User, Vehicle
+from cungoods.models import (
+    Event,
+    Hub,
+    Order,
+    ProducePurchase,
+    Route,
+    RouteStop,
+    Station,
+    Trip,
+    User,
+    Vehicle,
+)
 from cungoods.models.enums import AccountKind, LedgerKind, Role
 from cungoods.services import accounts, catalog, clock, listings, scheduling
 from cungoods.services.auth import hash_password, issue_token
@@ -195,3 +206,27 @@ SETUP_EVENT_KINDS = (
 async def change_events() -> int:
     """Outbox events besides the setup's: a refused action must have recorded none."""
     return await Event.exclude(kind__in=SETUP_EVENT_KINDS).count()
+
+
+async def moves_name_the_trip_they_left() -> int:
+    """Check the event log: every event of an order or a purchase that puts it on another trip
+    names the trip it left (`from_trip_id`, which the response cache judges a move by), no other
+    event names one, and each one's last event is of the trip it rides now. Returns the moves.
+    Events of no trip (a commission credited) concern every cached answer and are skipped."""
+    moves = 0
+    for key, model in (("order_id", Order), ("purchase_id", ProducePurchase)):
+        rides_now = dict(await model.all().values_list("id", "trip_id"))
+        last: dict[int, int] = {}
+        for thing, trip_id, moved_from in (
+            await Event.filter(**{f"{key}__not_isnull": True}, trip_id__not_isnull=True)
+            .order_by("id")
+            .values_list(key, "trip_id", "from_trip_id")
+        ):
+            if thing in last and trip_id != last[thing]:
+                assert moved_from == last[thing], (key, thing, trip_id)
+                moves += 1
+            else:
+                assert moved_from is None, (key, thing, trip_id)
+            last[thing] = trip_id
+        assert last == {thing: rides_now[thing] for thing in last}, key
+    return moves

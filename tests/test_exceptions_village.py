@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from builders import gql, token_for
+from builders import gql, moves_name_the_trip_they_left, token_for
 from builders_dispatch import Scene, make_scene
 from builders_orders import ORDER_DAY, SERVICE_DATE, set_clock
 from cungoods.api.ids import to_global_id
@@ -164,6 +164,9 @@ async def test_an_order_nobody_picks_up_rides_back_and_is_refunded_at_the_hub(
     assert (await Shipment.get(id=a.shipment_id)).state is ShipmentState.RELEASED
     assert (await Order.get(id=e.id)).status is OrderStatus.PICKED_UP  # handed out: stays
     assert await returns.sweep(now=returns.clock.now()) == (0, 0)  # once
+    # and each return's event names the trip the order left, as do the moves of P1 and P2
+    # (never handed over: they went on to the next bus as this one left their stations)
+    assert await moves_name_the_trip_they_left() == waiting + 2
 
     # When that bus is back at the hub, A is refunded to the fen and its room released
     set_clock(SERVICE_DATE + dt.timedelta(days=3), "06:00")

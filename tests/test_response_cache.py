@@ -4,6 +4,7 @@ different things never share an answer; with the cache off the answers are the s
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -20,7 +21,7 @@ from cungoods.config import Settings
 from cungoods.events.watermark import Mark
 from cungoods.models import Order, Trip
 from cungoods.models.enums import Role
-from cungoods.services import orders
+from cungoods.services import orders, returns, trips
 from cungoods.services.orders import LineRequest
 
 STOPS_WITH_MANIFESTS = """
@@ -264,6 +265,37 @@ async def test_an_order_moved_to_another_trip_shows_at_once_on_both(settings: Se
         assert now["order"]["order"]["trip"]["id"] == gid("Trip", tomorrow.id)
         assert [o["number"] for o in now["tomorrow"]["stationManifest"]["orders"]] == [mine.number]
         assert now["today"]["stationManifest"]["orders"] == []
+
+
+async def test_goods_nobody_picked_up_leave_their_trips_manifest_as_they_ride_back(
+    settings: Settings,
+) -> None:
+    # Today's bus has run its whole route: orders A and E wait at station 1
+    scene = await make_scene(days=4)
+    today = scene.trip
+    set_clock(SERVICE_DATE, "06:00")
+    steps = [("DEPARTED", None)] + [
+        (kind, seq) for seq in (1, 2, 3, 4) for kind in ("ARRIVED", "LEFT")
+    ]
+    for kind, seq in steps + [("ARRIVED", 5)]:
+        await trips.record_trip_event(
+            viewer=scene.dispatcher, trip_id=today.id, kind=kind, stop_seq=seq
+        )
+    variables = {"trip": gid("Trip", today.id), "station": gid("Station", scene.shop.station(1).id)}
+    leader = token_for(scene.leaders[1])
+    waiting = {scene.orders["A"].number, scene.orders["E"].number}
+    async with live_server(on(settings)) as cached:
+        for _ in range(2):
+            manifest = (await gql(cached.http, MANIFEST, variables, token=leader))["data"]
+        assert {o["number"] for o in manifest["stationManifest"]["orders"]} == waiting
+
+        # When the grace period is over, the timer puts them on a later bus back to the hub
+        set_clock(SERVICE_DATE + dt.timedelta(days=2), "07:00")
+        assert (await returns.sweep(now=returns.clock.now()))[0] >= 2
+
+        # Then today's manifest no longer lists them (the move's event names the trip it left)
+        manifest = (await gql(cached.http, MANIFEST, variables, token=leader))["data"]
+        assert manifest["stationManifest"]["orders"] == []
 
 
 SOLD_OF_ORDER = """

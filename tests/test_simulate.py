@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import Progress
 
+from builders import moves_name_the_trip_they_left
 from cungoods.devtools.simulate import Plan, report, simulate
 from cungoods.models import Notification, Order, ProducePurchase, Trip
 from cungoods.models.enums import AccountKind, OrderStatus, PurchaseStatus, TripStatus
@@ -87,6 +88,8 @@ async def test_three_simulated_days_leave_nothing_in_limbo() -> None:
     assert (
         await Order.filter(status=OrderStatus.AT_STATION, service_date=outcome.start).count() == 0
     )
+    # and every move of an order or a purchase to another trip named the trip it left
+    await moves_name_the_trip_they_left()
     # and everyone told of it read it in their own language: no notification fell back to the
     # event's (English) message for want of a template
     untranslated = {

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from builders import gql, make_network, schedule, token_for
+from builders import gql, make_network, moves_name_the_trip_they_left, schedule, token_for
 from builders_dispatch import NEXT_DAY, Scene, make_scene, small_vehicle
 from builders_orders import SERVICE_DATE, after_cutoff, before_cutoff, sold, viewer
 from builders_produce import gid, load_down, make_listing
@@ -98,6 +98,8 @@ async def test_a_smaller_vehicle_moves_what_no_longer_fits_to_the_next_trip() ->
     assert {leg.capacity_g for leg in legs} == {8000}
     assert [leg.used_g for leg in legs] == [7500, 4000, 5000, 2000, 7000]
     assert await capacity.invariant_violations() == []
+    # and the move's event names the trip D left
+    assert await moves_name_the_trip_they_left() == 1
     # and the buyer and the farmer hear of it, and so does everyone following the trip
     buyer = scene.shop.buyer.id
     assert f"user:{buyer}" in await topics_of_last_event(order_id=moved.id)
@@ -162,6 +164,7 @@ async def test_a_cancelled_trip_moves_everything_that_fits_on_the_next_one() -> 
     event = await Event.filter(order_id=scene.orders["A"].id).order_by("-id").first()
     assert event is not None and "车辆故障" in event.message and str(NEXT_DAY) in event.message
     assert await Event.filter(trip_id=trip.id, kind="TRIP_CANCELLED").count() == 1
+    assert await moves_name_the_trip_they_left() == 4  # A, B, P1, P2
 
     # And running the move again (as recordTripEvent(CANCELLED) may) finds nothing to move
     again = await trip_changes.move_off_cancelled_trip(trip_id=trip.id)

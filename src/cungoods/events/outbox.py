@@ -47,6 +47,7 @@ async def record(
     *,
     message: str = "",
     trip_id: int | None = None,
+    from_trip_id: int | None = None,
     order_id: int | None = None,
     purchase_id: int | None = None,
     station_id: int | None = None,
@@ -67,7 +68,9 @@ async def record(
     told (a notification each, written from `params` in their language: events/notices.py);
     `followers` and `station_ids` only see it live (a trip's event on the topics of the
     stations it serves and of the people whose goods it carries); `tell_leaders_of` are the
-    stations whose leaders are told too."""
+    stations whose leaders are told too. A move (an order or purchase put on another trip)
+    names the trip it left in `from_trip_id`: the response cache judges an event by every trip
+    it changed."""
     # Two statements in plain SQL (db/sql.py): the event, then all its topics at once.
     event = await sql.insert(
         Event,
@@ -75,6 +78,7 @@ async def record(
         at=sql.now(),
         message=message[:300],
         trip_id=trip_id,
+        from_trip_id=from_trip_id,
         order_id=order_id,
         purchase_id=purchase_id,
         station_id=station_id,
@@ -107,14 +111,20 @@ TRIP_PREFIX = "TRIP_"  # TRIP_DEPARTED, TRIP_ARRIVED, TRIP_LEFT, TRIP_DELAYED, â
 
 
 async def record_order_status(
-    order: Order, *, message: str = "", stop_seq: int | None = None
+    order: Order,
+    *,
+    message: str = "",
+    stop_seq: int | None = None,
+    from_trip_id: int | None = None,
 ) -> Event:
-    """An order moved to `order.status`: its buyer, its station's leader (station topic) and
-    whoever follows the order hear of it. Call in the transaction that changed it."""
+    """An order moved to `order.status` (and, with `from_trip_id`, off that trip onto
+    `order.trip_id`): its buyer, its station's leader (station topic) and whoever follows the
+    order hear of it. Call in the transaction that changed it."""
     return await record(
         f"{ORDER_PREFIX}{order.status}",
         message=message,
         trip_id=order.trip_id,
+        from_trip_id=from_trip_id,
         order_id=order.id,
         station_id=order.station_id,
         stop_seq=stop_seq,
@@ -130,14 +140,20 @@ async def record_order_status(
 
 
 async def record_purchase_status(
-    purchase: ProducePurchase, *, farmer_id: int, message: str = "", stop_seq: int | None = None
+    purchase: ProducePurchase,
+    *,
+    farmer_id: int,
+    message: str = "",
+    stop_seq: int | None = None,
+    from_trip_id: int | None = None,
 ) -> Event:
-    """A produce purchase moved to `purchase.status`: the buyer, the farmer and the handover
-    station hear of it."""
+    """A produce purchase moved to `purchase.status` (and, with `from_trip_id`, off that trip):
+    the buyer, the farmer and the handover station hear of it."""
     return await record(
         f"{PURCHASE_PREFIX}{purchase.status}",
         message=message,
         trip_id=purchase.trip_id,
+        from_trip_id=from_trip_id,
         purchase_id=purchase.id,
         station_id=purchase.station_id,
         stop_seq=stop_seq,

@@ -11,9 +11,9 @@ so "the newest id is still N" proves nothing: 10 may commit later. A mark is the
 events committed above it. Later, any event above the floor that is not among those ids
 committed after the mark (events are never deleted), and an event below the floor had committed
 before the mark was taken, so the answer computed after the mark includes it. A recheck judges
-each such newer event by its trip (`concerns`): an answer about one trip outlives the events of
-another. A mark that passes moves forward (to the settled floor of the recheck), so the next
-recheck reads only what committed since.
+each such newer event by the trips it changed (`concerns`): an answer about one trip outlives
+the events of another. A mark that passes moves forward (to the settled floor of the recheck),
+so the next recheck reads only what committed since.
 
 - On SQLite (one process, one writer at a time, ids commit in order) the newest id is settled.
 - On PostgreSQL the floor is the event broker's horizon (events/broker.py), which is settled by
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cungoods.db import sql
 
@@ -34,7 +35,10 @@ from cungoods.db import sql
 MAX_ABOVE = 256
 
 _NEWEST_SQL = "SELECT COALESCE(MAX(id), 0) AS id FROM event"
-_ABOVE_SQL = "SELECT id, trip_id FROM event WHERE id > $1 ORDER BY id LIMIT $2"
+_ABOVE_SQL = "SELECT id, trip_id, from_trip_id FROM event WHERE id > $1 ORDER BY id LIMIT $2"
+# What an event changed, as a recheck judges it: the trips it changed (the one an order or
+# purchase rides and, for a move, the one it left), or None for an event of no trip.
+Trips = frozenset[int] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +49,15 @@ class Mark:
     seen: frozenset[int]
 
 
-async def _above(floor: int, limit: int) -> list[tuple[int, int | None]]:
-    rows = await sql.fetch(_ABOVE_SQL, floor, limit)
-    return [(int(row["id"]), row["trip_id"]) for row in rows]
+def _trips(row: dict[str, Any]) -> Trips:
+    if row["trip_id"] is None:
+        return None
+    moved_from = row["from_trip_id"]
+    return frozenset((row["trip_id"],) if moved_from is None else (row["trip_id"], moved_from))
+
+
+async def _above(floor: int, limit: int) -> list[dict[str, Any]]:
+    return await sql.fetch(_ABOVE_SQL, floor, limit)
 
 
 async def take(*, horizon: int | None) -> Mark | None:
@@ -61,26 +71,26 @@ async def take(*, horizon: int | None) -> Mark | None:
     above = await _above(horizon, MAX_ABOVE + 1)
     if len(above) > MAX_ABOVE:
         return None
-    return Mark(floor=horizon, seen=frozenset(event_id for event_id, _ in above))
+    return Mark(floor=horizon, seen=frozenset(int(row["id"]) for row in above))
 
 
 async def recheck(
-    mark: Mark, *, horizon: int | None, concerns: Callable[[int | None], bool]
+    mark: Mark, *, horizon: int | None, concerns: Callable[[Trips], bool]
 ) -> Mark | None:
-    """The mark moved forward if no event that `concerns` (given its trip id, None for an event
-    of no trip) has committed since `mark` was taken; None if one has (one indexed query).
+    """The mark moved forward if no event that `concerns` (given the trips it changed) has
+    committed since `mark` was taken; None if one has (one indexed query).
     `horizon` is the broker's settled id, read before this call."""
     limit = len(mark.seen) + MAX_ABOVE + 1
     above = await _above(mark.floor, limit)
     if len(above) >= limit:
         return None  # too many to judge: as if changed
-    if any(event_id not in mark.seen and concerns(trip_id) for event_id, trip_id in above):
+    if any(int(row["id"]) not in mark.seen and concerns(_trips(row)) for row in above):
         return None
     if not above:
         return mark
     if not sql.is_postgres():
-        return Mark(floor=above[-1][0], seen=frozenset())
+        return Mark(floor=int(above[-1]["id"]), seen=frozenset())
     # Every id up to the horizon had settled before the query ran, so the query saw each of
     # them that exists: only the ids above it can still be joined by earlier ones.
     floor = max(mark.floor, horizon) if horizon is not None else mark.floor
-    return Mark(floor=floor, seen=frozenset(i for i, _ in above if i > floor))
+    return Mark(floor=floor, seen=frozenset(i for row in above if (i := int(row["id"])) > floor))

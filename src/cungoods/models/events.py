@@ -16,6 +16,9 @@ class Event(Model):
     at = fields.DatetimeField(auto_now_add=True)
     message = fields.CharField(max_length=300, default="")
     trip_id = fields.IntField(null=True)
+    # The trip a move took the order or purchase off (trip_id is the one it rides now): the
+    # response cache judges an event by every trip it changed (events/watermark.py).
+    from_trip_id = fields.IntField(null=True)
     order_id = fields.IntField(null=True)
     purchase_id = fields.IntField(null=True)
     station_id = fields.IntField(null=True)

@@ -108,6 +108,7 @@ async def return_order(order_id: int, *, now: dt.datetime) -> int:
                 "refunded in full",
             )
             return 1
+        left = order.trip_id
         await Order.filter(id=order.id).update(
             status=OrderStatus.RETURNED, trip_id=ride.trip_id, shipment_id=ride.shipment.id
         )
@@ -117,6 +118,7 @@ async def return_order(order_id: int, *, now: dt.datetime) -> int:
             message=f"order {order.number} was not picked up within the grace period: it goes "
             "back to the hub and is refunded when it arrives",
             stop_seq=ride.stop_seq,
+            from_trip_id=left,
         )
         return 1
 

@@ -411,6 +411,7 @@ def _when(trip: Trip, route: Route) -> str:
 async def _move_order(order: Order, ride: Ride, trip: Trip, route: Route, *, reason: str) -> None:
     # Unloaded from the bus that is not going: it is loaded again for the new one.
     status = OrderStatus.CONFIRMED if order.status is OrderStatus.LOADED else order.status
+    left = order.trip_id
     await Order.filter(id=order.id).update(
         trip_id=trip.id,
         shipment_id=ride.shipment.id,
@@ -424,6 +425,7 @@ async def _move_order(order: Order, ride: Ride, trip: Trip, route: Route, *, rea
         message=f"{reason}: order {order.number} now rides {_when(trip, route)}; "
         f"pick it up on {trip.service_date}",
         stop_seq=ride.stop_seq,
+        from_trip_id=left,
     )
 
 
@@ -449,6 +451,7 @@ async def _move_purchase(
     *,
     reason: str,
 ) -> None:
+    left = purchase.trip_id
     await ProducePurchase.filter(id=purchase.id).update(
         trip_id=trip.id, shipment_id=ride.shipment.id
     )
@@ -458,6 +461,7 @@ async def _move_purchase(
         farmer_id=listing.farmer_id,
         message=f"{reason}: {listing.title} now rides {_when(trip, route)}",
         stop_seq=ride.stop_seq,
+        from_trip_id=left,
     )
 
 

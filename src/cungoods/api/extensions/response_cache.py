@@ -148,9 +148,9 @@ class Entry:
     size: int
     trips: frozenset[int] | None  # the only trips whose events concern it; None: every event
 
-    def concerns(self, trip_id: int | None) -> bool:
-        """Whether an event of this trip (None: of no trip) may change the answer."""
-        return self.trips is None or trip_id is None or trip_id in self.trips
+    def concerns(self, changed: watermark.Trips) -> bool:
+        """Whether an event that changed these trips (None: of no trip) may change the answer."""
+        return self.trips is None or changed is None or not self.trips.isdisjoint(changed)
 
 
 class ResponseStore:

@@ -58,7 +58,7 @@ class OrderQuery:
         id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id.")],
     ) -> Order | None:
         found = await orders.get_order(viewer=info.context.viewer, order_id=pk_of(id, "Order"))
-        # Moving an order records an event of the trip it leaves (services/trip_changes.py).
+        # An order's move to another trip records an event naming the trip it left.
         answer_shows_trips(info, (found.trip_id,))
         return Order.of(found, info)
 
