@@ -94,6 +94,15 @@ async def counts(http: httpx.AsyncClient) -> dict[str, float]:
     return {outcome: float(value) for outcome, value in found}
 
 
+async def operations(http: httpx.AsyncClient, name: str) -> int:
+    """How many queries of this name the server has counted in /metrics."""
+    text = (await http.get("/metrics")).text
+    found = re.search(
+        rf'cungoods_graphql_requests_total{{operation="{name}",type="query"}} ([0-9.e+]+)', text
+    )
+    return int(float(found.group(1))) if found else 0
+
+
 def delta(before: dict[str, float], after: dict[str, float]) -> dict[str, int]:
     return {key: int(after[key] - before.get(key, 0)) for key in after}
 
@@ -120,18 +129,23 @@ async def test_a_repeated_read_is_a_hit_and_metrics_count_it(
         variables = {"trip": gid("Trip", scene.trip.id)}
         token = token_for(scene.shop.dispatcher)
         before = await counts(cached.http)
+        counted = await operations(cached.http, "Stops")
 
         first = await gql(cached.http, STOPS_WITH_MANIFESTS, variables, token=token)
         second = await gql(cached.http, STOPS_WITH_MANIFESTS, variables, token=token)
         third = await gql(cached.http, STOPS_WITH_MANIFESTS, variables, token=token)
 
+        # The hits (answered before the schema runs) are the whole response, its cost too,
+        # and each is counted as an operation like any other
         assert first == second == third
+        assert first["extensions"]["cost"]["requested"] > 0
         assert delta(before, await counts(cached.http)) == {
             "hit": 2,
             "miss": 1,
             "invalidated": 0,
             "stored": 1,
         }
+        assert await operations(cached.http, "Stops") - counted == 3
         # Over GET as well (queries may be sent with GET): the same entry
         got = await cached.http.get(
             "/graphql",
@@ -331,6 +345,32 @@ async def test_stock_shown_with_one_trips_order_moves_with_every_trips_orders(
         # is not its trip's alone)
         now = (await gql(cached.http, SOLD_OF_ORDER, variables, token=buyer))["data"]
         assert now["order"]["lines"][0]["saleItem"]["sold"] == 5
+
+
+async def test_a_query_over_the_socket_is_served_again_and_never_stale(
+    settings: Settings,
+    scene: Scene,
+) -> None:
+    async with live_server(on(settings)) as cached:
+        trip = gid("Trip", scene.trip.id)
+        variables = {"trip": trip, "station": gid("Station", scene.shop.station(1).id)}
+        leader = token_for(scene.leaders[1])
+        over_http = await gql(cached.http, MANIFEST, variables, token=leader)
+        async with cached.socket(leader) as socket:
+            answers = []
+            for op_id in ("a", "b"):
+                await socket.subscribe(op_id, MANIFEST, variables)
+                message = await socket.receive()
+                assert message["type"] == "next", message
+                answers.append(message["payload"]["data"])
+                assert (await socket.receive())["type"] == "complete"
+            assert answers == [over_http["data"]] * 2
+
+            await delay(cached.http, scene, 30)
+            await socket.subscribe("c", MANIFEST, variables)
+            message = await socket.receive()
+        now = message["payload"]["data"]["stationManifest"]
+        assert now["expectedAt"] != over_http["data"]["stationManifest"]["expectedAt"]
 
 
 async def test_a_listing_edit_reaches_the_loading_plan_at_once(

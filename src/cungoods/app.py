@@ -23,7 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from cungoods.api.context import Context
 from cungoods.api.extensions.throttle import limits_from
 from cungoods.api.persisted import PersistedDocuments
-from cungoods.api.schema import build_schema
+from cungoods.api.schema import build_schema, response_store
 from cungoods.api.transport.http_view import GraphQLView
 from cungoods.api.transport.websocket import TokenRefused, TransportWSHandler
 from cungoods.config import Settings
@@ -63,8 +63,9 @@ class GraphQLApp(GraphQLView):
     graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, settings: Settings, broker: Broker | None = None) -> None:
+        responses = response_store(settings)
         super().__init__(
-            build_schema(settings),
+            build_schema(settings, responses=responses),
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=True,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
@@ -73,6 +74,7 @@ class GraphQLApp(GraphQLView):
             allowed_origins=settings.cors_origins,
         )
         self.settings = settings
+        self.responses = responses
         self.broker = broker
         self.limits = limits_from(settings)
         # Documents known by hash: learnt from clients, or only the trusted ones (and then the

@@ -113,19 +113,22 @@ MUTATION_TYPES = (
 SUBSCRIPTION_TYPES = (LiveSubscription,)
 
 
-def response_cache(settings: Settings) -> list[partial[ResponseCache]]:
-    """The response cache of this schema (one per process), unless CUNGOODS_RESPONSE_CACHE=0:
+def response_store(settings: Settings) -> ResponseStore | None:
+    """The response cache's answers (one store per process), unless CUNGOODS_RESPONSE_CACHE=0:
     repeated read-only queries answered without running them (api/extensions/response_cache.py).
     """
     if not settings.response_cache:
-        return []
-    store = ResponseStore(
+        return None
+    return ResponseStore(
         max_entries=settings.response_cache_entries, max_bytes=settings.response_cache_bytes
     )
-    return [partial(ResponseCache, store=store)]
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(
+    settings: Settings, *, responses: ResponseStore | None = None
+) -> strawberry.Schema:
+    """The schema; with `responses`, its response cache keeps its answers there (the HTTP view
+    answers from the same store before the schema runs)."""
     query = merge_types("Query", QUERY_TYPES)
     mutation = limit_mutations(merge_types("Mutation", MUTATION_TYPES))
     subscription = merge_types("Subscription", SUBSCRIPTION_TYPES)
@@ -161,7 +164,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             # validated once (api/extensions/validation_cache.py).
             partial(CachedParse, maxsize=DOCUMENT_CACHE_SIZE),
             partial(CachedValidation, valid=ValidDocuments(DOCUMENT_CACHE_SIZE)),
-            *response_cache(settings),
+            *([partial(ResponseCache, store=responses)] if responses is not None else []),
             MaskUnexpectedErrors,
         ],
         scalar_overrides={dt.date: Date, dt.datetime: DateTime},

@@ -35,22 +35,43 @@ def error_code(error: GraphQLError, *, parsed: bool) -> str:
     return "EXECUTION_ERROR"
 
 
+@contextlib.contextmanager
+def operation_logged(viewer_id: int | None, name: str | None) -> Iterator[None]:
+    """The viewer and operation name on every log line written inside."""
+    tokens: list[tuple[ContextVar[Any], Token[Any]]] = [
+        (logs.viewer_id_var, logs.viewer_id_var.set(viewer_id)),
+        (logs.operation_var, logs.operation_var.set(name)),
+    ]
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            # A subscription may end in another context than it started in.
+            with contextlib.suppress(ValueError):
+                var.reset(token)
+
+
+def record(kind: str, name: str | None, seconds: float, codes: list[str]) -> None:
+    """One operation: counted and timed by name and type, its errors by code, a log line."""
+    label = metrics.operation_label(name)
+    metrics.GRAPHQL_REQUESTS.labels(operation=label, type=kind).inc()
+    metrics.GRAPHQL_DURATION.labels(operation=label, type=kind).observe(seconds)
+    metrics.count_errors(codes, source="graphql")
+    log.info(
+        "graphql %s %s",
+        kind,
+        name or "anonymous",
+        extra={"type": kind, "duration_ms": round(seconds * 1000, 2), "error_codes": codes},
+    )
+
+
 class Observability(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
         viewer = getattr(self.execution_context.context, "viewer", None)
-        tokens: list[tuple[ContextVar[Any], Token[Any]]] = [
-            (logs.viewer_id_var, logs.viewer_id_var.set(getattr(viewer, "id", None))),
-            (logs.operation_var, logs.operation_var.set(self.execution_context.operation_name)),
-        ]
-        try:
+        with operation_logged(getattr(viewer, "id", None), self.execution_context.operation_name):
             yield
             self._record(time.perf_counter() - started)
-        finally:
-            for var, token in reversed(tokens):
-                # A subscription may end in another context than it started in.
-                with contextlib.suppress(ValueError):
-                    var.reset(token)
 
     def on_validate(self) -> Iterator[None]:
         # Parsed now: an operation without a name in the request has its name from the document.
@@ -64,17 +85,7 @@ class Observability(SchemaExtension):
             kind = context.operation_type.value if parsed else "unknown"
         except Exception:  # several operations and no name: graphql-core reports it
             kind = "unknown"
-        name = context.operation_name
-        label = metrics.operation_label(name)
-        metrics.GRAPHQL_REQUESTS.labels(operation=label, type=kind).inc()
-        metrics.GRAPHQL_DURATION.labels(operation=label, type=kind).observe(seconds)
         result = context.result
         errors = (getattr(result, "errors", None) if result is not None else None) or []
         codes = [error_code(error, parsed=parsed) for error in errors]
-        metrics.count_errors(codes, source="graphql")
-        log.info(
-            "graphql %s %s",
-            kind,
-            name or "anonymous",
-            extra={"type": kind, "duration_ms": round(seconds * 1000, 2), "error_codes": codes},
-        )
+        record(kind, context.operation_name, seconds, codes)

@@ -46,6 +46,7 @@ import orjson
 from graphql import DocumentNode, ExecutionResult, FieldNode, OperationDefinitionNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult as Response
 from strawberry.types.graphql import OperationType
 
 from cungoods.api.context import Context, Info
@@ -91,6 +92,22 @@ def scope_of(context: Context) -> str | None:
     return f"user:{viewer.id}|roles:{roles}|station:{viewer.station_id}"
 
 
+def request_key(
+    context: Context, query: str, operation_name: str | None, variables: dict[str, Any] | None
+) -> tuple[str, ...] | None:
+    """Where an answer is kept: the viewer's scope, the operation name as the request gave it,
+    the variables and the query text. None for a viewer whose answers are never kept."""
+    scope = scope_of(context)
+    if scope is None:
+        return None
+    return (
+        scope,
+        operation_name or "",
+        json.dumps(variables or {}, sort_keys=True, default=str),
+        query,
+    )
+
+
 class _FieldNames(Visitor):
     def __init__(self) -> None:
         super().__init__()
@@ -102,8 +119,10 @@ class _FieldNames(Visitor):
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """A cacheable document: whether its root fields' trips may scope it (no shared field)."""
+    """A cacheable document: its operation's name, and whether its root fields' trips may scope
+    it (no shared field)."""
 
+    operation_name: str | None
     by_trip: bool
 
 
@@ -138,7 +157,8 @@ def cacheable(document: DocumentNode, operation_name: str | None) -> Plan | None
     visit(document, names)  # every field of every fragment, used or not: stays on the safe side
     if names.names & UNCACHEABLE_FIELDS:
         return None
-    return Plan(by_trip=not names.names & SHARED_FIELDS)
+    name = chosen[0].name.value if chosen[0].name is not None else None
+    return Plan(operation_name=name, by_trip=not names.names & SHARED_FIELDS)
 
 
 @dataclass(slots=True)
@@ -147,6 +167,9 @@ class Entry:
     mark: watermark.Mark  # moved forward by every recheck it passes
     size: int
     trips: frozenset[int] | None  # the only trips whose events concern it; None: every event
+    # The response's extensions (its cost), once the view has seen them: only then may the
+    # view answer from this entry before the schema runs (`answer_again`).
+    extensions: dict[str, Any] | None = None
 
     def concerns(self, changed: watermark.Trips) -> bool:
         """Whether an event that changed these trips (None: of no trip) may change the answer."""
@@ -178,6 +201,10 @@ class ResponseStore:
         while len(self._plans) > MAX_PLANS:
             self._plans.popitem(last=False)
         return known
+
+    def known_plan(self, text: str, operation_name: str | None) -> Plan | None:
+        """The plan of a document seen before; None if it is not cacheable or not seen yet."""
+        return self._plans.get((text, operation_name or ""))
 
     def get(self, key: tuple[str, ...]) -> Entry | None:
         entry = self._entries.get(key)
@@ -228,9 +255,66 @@ async def _proven(check: Awaitable[T]) -> T | None:
         raise
 
 
+@dataclass(frozen=True, slots=True)
+class Hit:
+    result: Response
+    operation_name: str | None  # the document's own, for the log line and the metrics
+
+
+async def answer_again(
+    store: ResponseStore,
+    context: Context,
+    *,
+    query: str,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> Hit | None:
+    """A kept answer, checked as `ResponseCache` checks it, before the schema runs (the HTTP
+    view asks first): a hit then costs the key, the recheck and the response, not the ~50
+    extension hooks, the parse and validation lookups and the cost estimate of an operation.
+    Only a document that ran before (its plan is known) and whose response's extensions are
+    kept: the same text with the same variables validates and costs the same again. None to
+    run the operation: the extension then computes, keeps or (while the database is away)
+    steps aside as for any request."""
+    plan = store.known_plan(query, operation_name)
+    if plan is None:
+        return None
+    key = request_key(context, query, operation_name, variables)
+    entry = store.get(key) if key is not None else None
+    if key is None or entry is None or entry.extensions is None:
+        return None
+    moved = await _proven(
+        watermark.recheck(entry.mark, horizon=_horizon(context), concerns=entry.concerns)
+    )
+    if moved is None:
+        return None  # changed, or the database is away: the operation runs and says which
+    entry.mark = moved
+    metrics.RESPONSE_CACHE.labels(outcome="hit").inc()
+    result = Response(data=entry.data, errors=None, extensions=entry.extensions)
+    return Hit(result=result, operation_name=plan.operation_name)
+
+
+def keep_extensions(
+    store: ResponseStore,
+    context: Context,
+    *,
+    query: str,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    result: Response,
+) -> None:
+    """After an operation ran: the response's extensions (its cost) on the answer it kept, so
+    the next request can be answered by `answer_again`. Any request with the same key has the
+    same cost, so whichever request kept the answer, these are its extensions."""
+    key = request_key(context, query, operation_name, variables)
+    entry = store.get(key) if key is not None and not result.errors else None
+    if key is not None and entry is not None and entry.extensions is None:
+        entry.extensions = dict(result.extensions or {})
+
+
 class ResponseCache(SchemaExtension):
-    """Serve a cached answer if no event committed since it was computed; else compute it,
-    keep it if it has no errors."""
+    """Serve a cached answer if no event that concerns it committed since it was computed; else
+    compute it, keep it if it has no errors."""
 
     def __init__(self, *, store: ResponseStore) -> None:
         self.store = store
@@ -242,14 +326,15 @@ class ResponseCache(SchemaExtension):
             return None
         if ec.operation_type is not OperationType.QUERY:
             return None
-        plan = self.store.plan(ec.query, ec.operation_name, ec.graphql_document)
+        # Keyed by the name as the request gave it (None when it gave none), as `answer_again`
+        # sees it before the document is parsed; without strawberry's attribute, by the
+        # document's name (the view then never finds the plan, and only this path serves).
+        provided = getattr(ec, "_provided_operation_name", ec.operation_name)
+        plan = self.store.plan(ec.query, provided, ec.graphql_document)
         if plan is None:
             return None
-        scope = scope_of(context)
-        if scope is None:
-            return None
-        variables = json.dumps(ec.variables or {}, sort_keys=True, default=str)
-        return (scope, ec.operation_name or "", variables, ec.query), plan
+        key = request_key(context, ec.query, provided, ec.variables)
+        return (key, plan) if key is not None else None
 
     async def on_execute(self) -> AsyncIterator[None]:
         keyed = self._key()

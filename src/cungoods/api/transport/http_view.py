@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any, overload
 
 import orjson
@@ -46,6 +47,8 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from cungoods.api.context import Context
+from cungoods.api.extensions import observability
+from cungoods.api.extensions.response_cache import ResponseStore, answer_again, keep_extensions
 from cungoods.api.persisted import (
     PERSISTED_QUERY_NOT_FOUND,
     PersistedDocuments,
@@ -129,6 +132,8 @@ class GraphQLView(GraphQL[Context, None]):
 
     # The documents known by hash (set by app.GraphQLApp; the WebSocket handler reads it too).
     persisted: PersistedDocuments
+    # The response cache's answers (set by app.GraphQLApp; None when it is off).
+    responses: ResponseStore | None = None
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         return "extensions" not in request.query_params and super().should_render_graphql_ide(
@@ -172,8 +177,12 @@ class GraphQLView(GraphQL[Context, None]):
         except PersistedQueryError as error:
             status = 200 if error.code == PERSISTED_QUERY_NOT_FOUND else 400
             raise HTTPException(status, error.message) from error
+        if self.responses is not None and query is not None:
+            hit = await self._answer_again(context, query, request_data)
+            if hit is not None:
+                return hit
         try:
-            return await self.schema.execute(
+            result = await self.schema.execute(
                 query,
                 root_value=root_value,
                 variable_values=request_data.variables,
@@ -190,6 +199,37 @@ class GraphQLView(GraphQL[Context, None]):
             raise HTTPException(400, error.as_http_error_reason()) from error
         except MissingQueryError as error:
             raise HTTPException(400, "No GraphQL query found in the request") from error
+        if self.responses is not None and query is not None:
+            keep_extensions(
+                self.responses,
+                context,
+                query=query,
+                operation_name=request_data.operation_name,
+                variables=request_data.variables,
+                result=result,
+            )
+        return result
+
+    async def _answer_again(
+        self, context: Context, query: str, request_data: GraphQLRequestData
+    ) -> ExecutionResult | None:
+        """A repeated query answered from the response cache before the schema runs, counted
+        and logged as any operation (api/extensions/observability.py)."""
+        assert self.responses is not None
+        started = time.perf_counter()
+        hit = await answer_again(
+            self.responses,
+            context,
+            query=query,
+            operation_name=request_data.operation_name,
+            variables=request_data.variables,
+        )
+        if hit is None:
+            return None
+        viewer_id = context.viewer.id if context.viewer is not None else None
+        with observability.operation_logged(viewer_id, hit.operation_name):
+            observability.record("query", hit.operation_name, time.perf_counter() - started, [])
+        return hit.result
 
     @overload
     async def run(
