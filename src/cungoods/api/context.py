@@ -12,6 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from cungoods.api.loaders import Loaders
 from cungoods.config import Settings
+from cungoods.events.watermark import Mark
 from cungoods.services.auth import Viewer
 from cungoods.services.ratelimit import Limits
 
@@ -36,10 +37,13 @@ class Context:
     # Per root field (its response key), the trips its answer shows, as its resolver said
     # (api/extensions/response_cache.answer_shows_trips): the cache's topics for the answer.
     trips_shown: dict[str, frozenset[int]] = field(default_factory=dict)
+    # A mark the cache's recheck took while finding this request's kept answer changed: the
+    # answer computed next starts from it (events/watermark.py).
+    cache_mark: Mark | None = None
 
     def fresh(self) -> Context:
         """A copy with new loaders, for one operation or one event on a long-lived socket."""
-        return replace(self, loaders=Loaders(), trips_shown={})
+        return replace(self, loaders=Loaders(), trips_shown={}, cache_mark=None)
 
     @property
     def max_page_size(self) -> int:

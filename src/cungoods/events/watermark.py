@@ -74,23 +74,32 @@ async def take(*, horizon: int | None) -> Mark | None:
     return Mark(floor=horizon, seen=frozenset(int(row["id"]) for row in above))
 
 
-async def recheck(
-    mark: Mark, *, horizon: int | None, concerns: Callable[[Trips], bool]
-) -> Mark | None:
-    """The mark moved forward if no event that `concerns` (given the trips it changed) has
-    committed since `mark` was taken; None if one has (one indexed query).
-    `horizon` is the broker's settled id, read before this call."""
+@dataclass(frozen=True, slots=True)
+class Recheck:
+    """What a recheck found: whether an event that concerns the answer committed since the
+    mark, and the mark moved forward to the scan (None when there were too many to read). It
+    is a mark for that moment, as `take` would give: the kept answer's new mark if nothing
+    changed, else the mark of the answer computed next (which saves taking one)."""
+
+    changed: bool
+    now: Mark | None
+
+
+async def recheck(mark: Mark, *, horizon: int | None, concerns: Callable[[Trips], bool]) -> Recheck:
+    """Whether an event that `concerns` the answer (given the trips it changed) has committed
+    since `mark` was taken (one indexed query). `horizon` is the broker's settled id, read
+    before this call."""
     limit = len(mark.seen) + MAX_ABOVE + 1
     above = await _above(mark.floor, limit)
     if len(above) >= limit:
-        return None  # too many to judge: as if changed
-    if any(int(row["id"]) not in mark.seen and concerns(_trips(row)) for row in above):
-        return None
+        return Recheck(changed=True, now=None)  # too many to judge: as if changed
+    changed = any(int(row["id"]) not in mark.seen and concerns(_trips(row)) for row in above)
     if not above:
-        return mark
+        return Recheck(changed=changed, now=mark)
     if not sql.is_postgres():
-        return Mark(floor=int(above[-1]["id"]), seen=frozenset())
+        return Recheck(changed=changed, now=Mark(floor=int(above[-1]["id"]), seen=frozenset()))
     # Every id up to the horizon had settled before the query ran, so the query saw each of
     # them that exists: only the ids above it can still be joined by earlier ones.
     floor = max(mark.floor, horizon) if horizon is not None else mark.floor
-    return Mark(floor=floor, seen=frozenset(i for row in above if (i := int(row["id"])) > floor))
+    seen = frozenset(i for row in above if (i := int(row["id"])) > floor)
+    return Recheck(changed=changed, now=Mark(floor=floor, seen=seen))

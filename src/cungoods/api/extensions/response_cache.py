@@ -283,15 +283,34 @@ async def answer_again(
     entry = store.get(key) if key is not None else None
     if key is None or entry is None or entry.extensions is None:
         return None
-    moved = await _proven(
+    found = await _proven(
         watermark.recheck(entry.mark, horizon=_horizon(context), concerns=entry.concerns)
     )
-    if moved is None:
-        return None  # changed, or the database is away: the operation runs and says which
-    entry.mark = moved
+    if found is None:
+        return None  # the database is away: the operation runs and meets the outage
+    if not _still(store, key, entry, found, context):
+        return None  # the operation runs, from the recheck's mark
     metrics.RESPONSE_CACHE.labels(outcome="hit").inc()
     result = Response(data=entry.data, errors=None, extensions=entry.extensions)
     return Hit(result=result, operation_name=plan.operation_name)
+
+
+def _still(
+    store: ResponseStore,
+    key: tuple[str, ...],
+    entry: Entry,
+    found: watermark.Recheck,
+    context: Context,
+) -> bool:
+    """After a recheck: the entry kept with its mark moved forward (True), or dropped, with
+    the recheck's mark left for the answer this request computes next."""
+    if not found.changed and found.now is not None:
+        entry.mark = found.now
+        return True
+    store.drop(key)
+    metrics.RESPONSE_CACHE.labels(outcome="invalidated").inc()
+    context.cache_mark = found.now
+    return False
 
 
 def keep_extensions(
@@ -345,21 +364,20 @@ class ResponseCache(SchemaExtension):
         context = self.execution_context.context
         entry = self.store.get(key)
         if entry is not None:
-            moved = await _proven(
+            found = await _proven(
                 watermark.recheck(entry.mark, horizon=_horizon(context), concerns=entry.concerns)
             )
-            if moved is not None:
-                entry.mark = moved
+            if found is not None and _still(self.store, key, entry, found, context):
                 metrics.RESPONSE_CACHE.labels(outcome="hit").inc()
                 self.execution_context.result = ExecutionResult(data=entry.data)
                 yield
                 return
-            self.store.drop(key)
-            metrics.RESPONSE_CACHE.labels(outcome="invalidated").inc()
         metrics.RESPONSE_CACHE.labels(outcome="miss").inc()
         # The mark is taken before the answer is computed: whatever committed after it is
-        # either in the answer or makes the mark fail.
-        mark = await _proven(watermark.take(horizon=_horizon(context)))
+        # either in the answer or makes the mark fail. A recheck of this request that found
+        # the old answer changed has just taken one.
+        mark = context.cache_mark or await _proven(watermark.take(horizon=_horizon(context)))
+        context.cache_mark = None
         context.trips_shown.clear()
         yield
         result = self.execution_context.result
