@@ -30,6 +30,9 @@ such change records an outbox event in its own transaction. So:
   errors, only documents whose root fields are all in `CACHEABLE_ROOTS` and that select none
   of `UNCACHEABLE_FIELDS` (values that change without an event: wallet balances move by ledger
   entries alone, produce requests and offers record no events, `isOpen` moves with the clock).
+- **Two doors**: this extension answers inside the schema (any transport); over HTTP the view
+  asks the same store first (`answer_again`), so a repeated query skips the operation's
+  machinery, with the same key and the same recheck.
 - **Bounds**: entries and bytes (CUNGOODS_RESPONSE_CACHE_ENTRIES, ..._BYTES), least recently
   used first out. CUNGOODS_RESPONSE_CACHE=0 leaves the extension out of the schema.
 """
