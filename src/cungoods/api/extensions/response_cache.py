@@ -328,9 +328,11 @@ def keep_extensions(
     """After an operation ran: the response's extensions (its cost) on the answer it kept, so
     the next request can be answered by `answer_again`. Any request with the same key has the
     same cost, so whichever request kept the answer, these are its extensions."""
+    if result.errors or store.known_plan(query, operation_name) is None:
+        return  # not a cacheable query (a mutation, say): nothing was kept
     key = request_key(context, query, operation_name, variables)
-    entry = store.get(key) if key is not None and not result.errors else None
-    if key is not None and entry is not None and entry.extensions is None:
+    entry = store.get(key) if key is not None else None
+    if entry is not None and entry.extensions is None:
         entry.extensions = dict(result.extensions or {})
 
 
