@@ -373,6 +373,31 @@ async def test_a_query_over_the_socket_is_served_again_and_never_stale(
         assert now["expectedAt"] != over_http["data"]["stationManifest"]["expectedAt"]
 
 
+SET_LANGUAGE = """
+mutation($input: SetLanguageInput!) { setLanguage(input: $input) { errors { code } } }
+"""
+BUYER_LANGUAGE = """
+query Lang($id: ID!) { order(id: $id) { number buyer { name language } } }
+"""
+
+
+async def test_a_users_language_is_read_afresh_as_it_changes_without_an_event(
+    settings: Settings,
+    scene: Scene,
+) -> None:
+    async with live_server(on(settings)) as cached:
+        buyer = token_for(scene.shop.buyer)
+        variables = {"id": gid("Order", scene.orders["A"].id)}
+        before = await counts(cached.http)
+        first = await gql(cached.http, BUYER_LANGUAGE, variables, token=buyer)
+        body = await gql(cached.http, SET_LANGUAGE, {"input": {"language": "EN"}}, token=buyer)
+        assert body["data"]["setLanguage"]["errors"] == []
+        now = await gql(cached.http, BUYER_LANGUAGE, variables, token=buyer)
+        assert first["data"]["order"]["buyer"]["language"] == "ZH"
+        assert now["data"]["order"]["buyer"]["language"] == "EN"
+        assert delta(before, await counts(cached.http))["stored"] == 0
+
+
 async def test_a_listing_edit_reaches_the_loading_plan_at_once(
     settings: Settings,
     scene: Scene,

@@ -29,7 +29,8 @@ such change records an outbox event in its own transaction. So:
 - **What is cached**: only queries (never mutations or subscriptions), only answers without
   errors, only documents whose root fields are all in `CACHEABLE_ROOTS` and that select none
   of `UNCACHEABLE_FIELDS` (values that change without an event: wallet balances move by ledger
-  entries alone, produce requests and offers record no events, `isOpen` moves with the clock).
+  entries alone, produce requests and offers record no events, `isOpen` moves with the clock,
+  a user's `language` with `setLanguage`).
 - **Two doors**: this extension answers inside the schema (any transport); over HTTP the view
   asks the same store first (`answer_again`), so a repeated query skips the operation's
   machinery, with the same key and the same recheck.
@@ -74,7 +75,7 @@ CACHEABLE_ROOTS = frozenset(
     }
 )
 # Fields that change without an event (or with the clock): a document selecting one is not cached.
-UNCACHEABLE_FIELDS = frozenset({"wallet", "offer", "offers", "request", "isOpen"})
+UNCACHEABLE_FIELDS = frozenset({"wallet", "offer", "offers", "request", "isOpen", "language"})
 # Fields showing rows that any trip's writes change (an order on one bus takes a sale item's
 # stock, a purchase a listing's quantity): a document selecting one is concerned by every event.
 SHARED_FIELDS = frozenset({"saleItem", "items", "listing"})
