@@ -1,29 +1,31 @@
-"""Today's reads on an empty history and on a year of the county, same run, same server.
+"""Today's reads on an empty history and on a year of the county, same run, side by side.
 
 Run (PostgreSQL must answer at 127.0.0.1:5432 as user postgres, as for the tests):
 
     .venv/bin/python bench/history.py               # a year: ~1M orders, 5M events
     .venv/bin/python bench/history.py --scale 0.1   # a tenth of it, for a quick look
 
-It creates a throw-away database (dropped at the end) and builds today as bench/dispatch_reads.py
-does: the demo county, route R1's next trip with `--orders` confirmed orders and some produce.
-Then it starts the real server (`uvicorn cungoods.app:create_app --factory`, production mode,
-one worker, the response cache off: a repeated read would be a cache hit, which costs the same on
-any history; what must not grow is the read itself) and times today's reads, one request at a
-time (`--repeat` times each after a warm-up; the median and the 90th percentile):
-
-- `trips(date)` with every stop and leg (public), a trip's every-stop manifest and `pickList`
-  (as the dispatcher), `stationManifest` of one stop (as its leader), `myOrders` and `order`
-  of a villager who has a year of orders behind them (as that villager).
-
-Then it stops the server and writes a year of history before today straight in SQL
+It creates two throw-away databases (dropped at the end) and builds today as bench/dispatch_reads.py
+does: the demo county, route R1's next trip with `--orders` confirmed orders and some produce,
+and copies it (`CREATE DATABASE ... TEMPLATE`): the copy keeps an empty history. It writes a
+year of history before today into the first one straight in SQL
 (generate_series INSERT ... SELECT, no Python per row): every route's trip of each of the 365
 days before today with its stops and legs, a sale window and its items per day, about 1
 million delivered orders (2.3 million lines, each with its shipment) spread over every stop of
 every trip and over the villagers, 150,000 collected produce purchases, and about 5 million
-events with their topics (order:, station:, user:, trip:) as the outbox writes them. Then it
-starts a fresh server and times the same reads again (each timing after VACUUM ANALYZE); it
-prints both and the ratio (goal: within 20 %).
+events with their topics (order:, station:, user:, trip:) as the outbox writes them.
+
+Then it vacuums and analyzes both databases, starts the real server on each (`uvicorn
+cungoods.app:create_app --factory`, production mode, one worker, the response cache off: a
+repeated read would be a cache hit, which costs the same on any history; what must not grow is
+the read itself) and times today's reads on both, one request at a time, alternating between
+the two (`--repeat` pairs each after a warm-up; the median and the 90th percentile), so that
+whatever the machine does meanwhile falls on both alike. It prints both and the ratio (goal:
+within 20 %):
+
+- `trips(date)` with every stop and leg (public), a trip's every-stop manifest and `pickList`
+  (as the dispatcher), `stationManifest` of one stop (as its leader), `myOrders` and `order`
+  of a villager who has a year of orders behind them (as that villager).
 """
 
 from __future__ import annotations
@@ -129,42 +131,60 @@ async def today_reads(trip_id: int, dispatcher_token: str) -> list[Read]:
 # --- timing -------------------------------------------------------------------------------------
 
 
-async def time_reads(url: str, reads: list[Read], repeat: int, log: str) -> dict[str, list[float]]:
-    """Each read `repeat` times, one request at a time, on a fresh server without the response
-    cache (each read computed); milliseconds."""
-    # Measured as autovacuum leaves a database (vacuumed and analyzed), the empty one and the
-    # year alike: the visibility map lets index-only scans skip the table as in production, and
-    # the ratio is the history's alone, not that of the planner's statistics.
+async def vacuum(url: str) -> None:
+    """As autovacuum leaves a database (vacuumed and analyzed), the empty one and the year
+    alike: the visibility map lets index-only scans skip the table as in production, and the
+    ratio is the history's alone, not that of the planner's statistics."""
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
         await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()
-    port = free_port()
-    server = start_server(url, port, 1, log, settings={"CUNGOODS_RESPONSE_CACHE": "0"})
+
+
+async def time_reads(
+    urls: dict[str, str], reads: list[Read], repeat: int, log: str
+) -> dict[str, dict[str, list[float]]]:
+    """Each read `repeat` times on each database (by name), one request at a time, alternating
+    between them (each pair in turn in the other order), each on its own server without the
+    response cache (each read computed); milliseconds."""
+    servers, ports = {}, {}
+    for name, url in urls.items():
+        await vacuum(url)
+        ports[name] = free_port()
+        servers[name] = start_server(
+            url, ports[name], 1, log, settings={"CUNGOODS_RESPONSE_CACHE": "0"}
+        )
+    connections: dict[str, Connection] = {}
     try:
-        await wait_until_up(port, server)
-        connection = await Connection.open(port)
-        timings: dict[str, list[float]] = {}
-        try:
-            for read in reads:
-                payload = {"query": read.query, "variables": read.variables}
-                took: list[float] = []
-                for n in range(repeat + 3):  # three warm-up requests
+        for name, server in servers.items():
+            await wait_until_up(ports[name], server)
+            connections[name] = await Connection.open(ports[name])
+        timings: dict[str, dict[str, list[float]]] = {name: {} for name in urls}
+        for read in reads:
+            payload = {"query": read.query, "variables": read.variables}
+            took: dict[str, list[float]] = {name: [] for name in urls}
+            order = list(urls)
+            for n in range(repeat + 3):  # three warm-up pairs
+                for name in order if n % 2 == 0 else reversed(order):
                     began = time.perf_counter()
-                    status, body = await connection.post_json("/graphql", payload, read.token)
+                    status, body = await connections[name].post_json(
+                        "/graphql", payload, read.token
+                    )
                     elapsed = (time.perf_counter() - began) * 1000
                     if status != 200 or not isinstance(body, dict) or body.get("errors"):
-                        raise SystemExit(f"{read.name}: HTTP {status}: {str(body)[:500]}")
+                        raise SystemExit(f"{read.name} ({name}): HTTP {status}: {str(body)[:500]}")
                     if n >= 3:
-                        took.append(elapsed)
-                timings[read.name] = took
-        finally:
-            connection.close()
+                        took[name].append(elapsed)
+            for name in urls:
+                timings[name][read.name] = took[name]
         return timings
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for connection in connections.values():
+            connection.close()
+        for server in servers.values():
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def p90(values: list[float]) -> float:
@@ -426,8 +446,10 @@ async def main(args: argparse.Namespace) -> None:
         finally:
             await db.close()
         print(f"today: trip R1 on {template_date} with {args.orders} orders; {os.cpu_count()} CPUs")
-        empty = await time_reads(url, reads, args.repeat, args.server_log)
-        print("empty history measured; writing a year of history:", flush=True)
+        # Today alone, byte for byte, before the year is written next to it.
+        await admin.execute(f'CREATE DATABASE "{name}_empty" TEMPLATE "{name}"')
+        empty_url = url + "_empty"
+        print("today copied for the empty history; writing a year of history:", flush=True)
         began = time.perf_counter()
         counts = await write_history(dsn, template_date, args.scale)
         minutes = (time.perf_counter() - began) / 60
@@ -436,8 +458,11 @@ async def main(args: argparse.Namespace) -> None:
             + ", ".join(f"{table} {count:,}" for table, count in counts.items()),
             flush=True,
         )
-        year = await time_reads(url, reads, args.repeat, args.server_log)
-        print(f"\none request at a time, {args.repeat} each; ms (median / p90)")
+        timed = await time_reads(
+            {"empty": empty_url, "year": url}, reads, args.repeat, args.server_log
+        )
+        empty, year = timed["empty"], timed["year"]
+        print(f"\none request at a time, {args.repeat} each, alternating; ms (median / p90)")
         print(f"{'read':<26} {'empty history':>16} {'a year':>16} {'ratio':>7}")
         for read in reads:
             e, y = empty[read.name], year[read.name]
@@ -448,9 +473,10 @@ async def main(args: argparse.Namespace) -> None:
             )
     finally:
         if not args.keep:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}_empty" WITH (FORCE)')
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         else:
-            print(f"kept database {name}")
+            print(f"kept databases {name} and {name}_empty")
         await admin.close()
 
 
@@ -459,7 +485,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--orders", type=int, default=300, help="orders on today's trip")
     parser.add_argument("--purchases", type=int, default=20, help="produce on today's trip")
     parser.add_argument("--scale", type=float, default=1.0, help="share of a year's volume")
-    parser.add_argument("--repeat", type=int, default=30, help="timed requests per read")
+    parser.add_argument("--repeat", type=int, default=30, help="timed pairs of requests per read")
     parser.add_argument("--seed", type=int, default=1, help="random seed of today's orders")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--server-log", default=os.devnull, help="file for the server's log")
