@@ -12,8 +12,9 @@ year of history before today into the first one straight in SQL
 (generate_series INSERT ... SELECT, no Python per row): every route's trip of each of the 365
 days before today with its stops and legs, a sale window and its items per day, about 1
 million delivered orders (2.3 million lines, each with its shipment) spread over every stop of
-every trip and over the villagers, 150,000 collected produce purchases, and about 5 million
-events with their topics (order:, station:, user:, trip:) as the outbox writes them.
+every trip and over 20,000 villagers (today's buyers among them: about one order a week each),
+150,000 collected produce purchases, and about 5 million events with their topics (order:,
+station:, user:, trip:) as the outbox writes them.
 
 Then it vacuums and analyzes both databases, starts the real server on each (`uvicorn
 cungoods.app:create_app --factory`, production mode, one worker, the response cache off: a
@@ -67,6 +68,10 @@ BULK_TABLES = ("cg_order", "order_line", "shipment", "produce_purchase", "event"
 CITY_BUYER = "13500000001"  # who buys today's produce in build_trip
 DAYS = 365
 ORDERS_PER_YEAR = 1_000_000
+# Who placed them: about 130 ordering households per village of the 150, so a year is some 50
+# orders each (about one a week). Today's few hundred buyers alone would have ~3,300 each (nine a
+# day), and a villager's totalCount would measure that, not the county.
+VILLAGERS = 20_000
 PURCHASES_PER_YEAR = 150_000
 
 LOAD = "weightG volumeCm3 chilledG"
@@ -290,8 +295,19 @@ async def write_history(dsn: str, template_date: dt.date, scale: float) -> dict[
         per_stop = math.ceil(ORDERS_PER_YEAR * scale / slots)
         keep = round(1000 * ORDERS_PER_YEAR * scale / (slots * per_stop))
         buy = round(1000 * PURCHASES_PER_YEAR * scale / (slots * per_stop * keep / 1000))
-        buyers = "(SELECT array_agg(DISTINCT buyer_id ORDER BY buyer_id) FROM cg_order)"
-        nb = int(await conn.fetchval("SELECT COUNT(DISTINCT buyer_id) FROM cg_order"))
+        villagers = max(1, round(VILLAGERS * scale))
+        await run(
+            "villagers",
+            f"""INSERT INTO account (phone, name, password_hash, roles, created_at, language)
+            SELECT '19' || lpad(g::text, 9, '0'), '村民' || g, '!', '["BUYER"]', now(), 'zh'
+            FROM generate_series(1, {villagers}) AS g""",
+        )
+        # Today's buyers (the reading villager among them) and the history's villagers.
+        buyers = (
+            "(SELECT array_agg(id ORDER BY id) FROM account WHERE id IN "
+            "(SELECT buyer_id FROM cg_order) OR phone LIKE '19%')"
+        )
+        nb = int(await conn.fetchval(f"SELECT cardinality({buyers})"))
         await conn.execute(
             f"CREATE TEMP TABLE buyers AS SELECT k - 1 AS k, b.id FROM unnest({buyers}) "
             "WITH ORDINALITY AS b(id, k)"
