@@ -287,29 +287,26 @@ async def answer_again(
     entry = store.get(key) if key is not None else None
     if key is None or entry is None or entry.extensions is None:
         return None
-    found = await _proven(
-        watermark.recheck(entry.mark, horizon=_horizon(context), concerns=entry.concerns)
-    )
-    if found is None:
-        return None  # the database is away: the operation runs and meets the outage
-    if not _still(store, key, entry, found, context):
-        return None  # the operation runs, from the recheck's mark
-    metrics.RESPONSE_CACHE.labels(outcome="hit").inc()
+    if not await _still_good(store, key, entry, context):
+        return None  # the operation runs (from the recheck's mark, or into the outage)
     result = Response(data=entry.data, errors=None, extensions=entry.extensions)
     return Hit(result=result, operation_name=plan.operation_name)
 
 
-def _still(
-    store: ResponseStore,
-    key: tuple[str, ...],
-    entry: Entry,
-    found: watermark.Recheck,
-    context: Context,
+async def _still_good(
+    store: ResponseStore, key: tuple[str, ...], entry: Entry, context: Context
 ) -> bool:
-    """After a recheck: the entry kept with its mark moved forward (True), or dropped, with
-    the recheck's mark left for the answer this request computes next."""
+    """Recheck a kept answer: True (a hit, counted) with its mark moved forward if nothing that
+    concerns it committed since; else False, the entry dropped and the recheck's mark left for
+    the answer this request computes next, or (the database away) the entry left alone."""
+    found = await _proven(
+        watermark.recheck(entry.mark, horizon=_horizon(context), concerns=entry.concerns)
+    )
+    if found is None:
+        return False
     if not found.changed and found.now is not None:
         entry.mark = found.now
+        metrics.RESPONSE_CACHE.labels(outcome="hit").inc()
         return True
     store.drop(key)
     metrics.RESPONSE_CACHE.labels(outcome="invalidated").inc()
@@ -369,15 +366,10 @@ class ResponseCache(SchemaExtension):
         key, plan = keyed
         context = self.execution_context.context
         entry = self.store.get(key)
-        if entry is not None:
-            found = await _proven(
-                watermark.recheck(entry.mark, horizon=_horizon(context), concerns=entry.concerns)
-            )
-            if found is not None and _still(self.store, key, entry, found, context):
-                metrics.RESPONSE_CACHE.labels(outcome="hit").inc()
-                self.execution_context.result = ExecutionResult(data=entry.data)
-                yield
-                return
+        if entry is not None and await _still_good(self.store, key, entry, context):
+            self.execution_context.result = ExecutionResult(data=entry.data)
+            yield
+            return
         metrics.RESPONSE_CACHE.labels(outcome="miss").inc()
         # The mark is taken before the answer is computed: whatever committed after it is
         # either in the answer or makes the mark fail. A recheck of this request that found
