@@ -42,8 +42,10 @@ class Context:
     cache_mark: Mark | None = None
 
     def fresh(self) -> Context:
-        """A copy with new loaders, for one operation or one event on a long-lived socket."""
-        return replace(self, loaders=Loaders(), trips_shown={}, cache_mark=None)
+        """A copy with new loaders, for one operation or one event on a long-lived socket. It
+        keeps `cache_mark`: over HTTP the view's recheck sets it just before the operation
+        (a socket's own context never holds one; the extension sets it on the copy)."""
+        return replace(self, loaders=Loaders(), trips_shown={})
 
     @property
     def max_page_size(self) -> int:
