@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 
 import strawberry
 from graphql.error import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 
 from cungoods.api.descriptions import graphql_enum
+from cungoods.api.extensions.hooks import CachedHooksRunner
 from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, is_database_unavailable
 from cungoods.db.errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
 from cungoods.observability import metrics
@@ -254,3 +256,9 @@ class Schema(strawberry.Schema):
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         return None
+
+    def create_extensions_runner(
+        self, execution_context: Any, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        # The hooks of each extension class looked up once (api/extensions/hooks.py).
+        return CachedHooksRunner(execution_context=execution_context, extensions=extensions)
