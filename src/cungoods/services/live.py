@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from cungoods.db import sql
+from cungoods.db.batched import Batched
 from cungoods.events.outbox import topics_of
 from cungoods.models import (
     Event,
@@ -25,15 +26,24 @@ from cungoods.services import clock, orders, purchases
 from cungoods.services.auth import Viewer, require_viewer
 from cungoods.services.errors import DomainError, not_allowed, not_found
 
+_TRIP_TABLE = Trip._meta.db_table
+
+
+async def _existing_trips(ids: list[int]) -> dict[int, bool]:
+    marks = sql.placeholders(1, len(ids))
+    rows = await sql.fetch(f"SELECT id FROM {_TRIP_TABLE} WHERE id IN ({marks})", *ids)
+    return {int(row["id"]): True for row in rows}
+
+
 # Every subscriber of a trip's board asks this as it subscribes (thousands in a burst when the
-# buses leave): plain SQL, not the ORM's query builder, which cost more than the lookup itself.
-_TRIP_EXISTS_SQL = f"SELECT 1 AS found FROM {Trip._meta.db_table} WHERE id = $1"
+# buses leave): one plain query per turn of the event loop for all of them (db/batched.py).
+_trip_exists: Batched[int, bool] = Batched(_existing_trips)
 
 
 async def trip_topic(*, viewer: Viewer | None, trip_id: int) -> str:
     """A trip's progress: anyone signed in may follow it."""
     require_viewer(viewer)
-    if not await sql.fetch(_TRIP_EXISTS_SQL, trip_id):
+    if not await _trip_exists.load(trip_id):
         raise not_found("trip", "tripId")
     return topics_of(trip_id=trip_id)[0]
 
