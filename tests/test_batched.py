@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 
 from builders import make_network, make_user, schedule
+from builders_live import statements
 from cungoods.db.batched import Batched
 from cungoods.models.enums import Role
 from cungoods.services import live, sessions
 from cungoods.services.auth import Viewer, issue_token
 from cungoods.services.errors import DomainError, ErrorCode
-from test_n_plus_one import counting_statements
 
 SECRET = "batched-test-secret-0123456789abcdef0123456789"
 
@@ -30,12 +30,12 @@ async def test_a_burst_of_trip_subscribes_reads_the_trips_once(backend: str) -> 
         except DomainError as error:
             return error.code
 
-    with counting_statements() as log:
+    with statements() as log:
         answers = await asyncio.gather(*(topic(trip.id) for _ in range(200)), topic(missing))
 
     assert answers[:200] == [f"trip:{trip.id}"] * 200
     assert answers[200] is ErrorCode.NOT_FOUND  # only the caller of the trip that is not there
-    assert len(log.statements) == 1
+    assert len(log) == 1
 
 
 async def test_a_burst_of_viewer_rereads_is_one_statement_each_with_its_own_answer(
@@ -56,12 +56,12 @@ async def test_a_burst_of_viewer_rereads_is_one_statement_each_with_its_own_answ
         except DomainError as error:
             return error.code
 
-    with counting_statements() as log:
+    with statements() as log:
         answers = await asyncio.gather(*(viewer(token) for token in tokens * 100))
 
     assert answers[:3] == [Viewer.of(leader), Viewer.of(buyer), ErrorCode.UNAUTHENTICATED]
     assert answers == answers[:3] * 100
-    assert len(log.statements) == 1
+    assert len(log) == 1
 
 
 async def test_many_keys_are_read_in_bounded_chunks_and_all_answered() -> None:
