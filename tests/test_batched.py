@@ -5,6 +5,8 @@ failed read reaches every caller of the batch."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from builders import make_network, make_user, schedule
 from builders_live import statements
@@ -15,6 +17,15 @@ from cungoods.services.auth import Viewer, issue_token
 from cungoods.services.errors import DomainError, ErrorCode
 
 SECRET = "batched-test-secret-0123456789abcdef0123456789"
+T = TypeVar("T")
+
+
+async def answer_or_code(asked: Awaitable[T]) -> T | ErrorCode:
+    """What a caller gets: the answer, or the code of its refusal."""
+    try:
+        return await asked
+    except DomainError as error:
+        return error.code
 
 
 async def test_a_burst_of_trip_subscribes_reads_the_trips_once(backend: str) -> None:
@@ -24,11 +35,8 @@ async def test_a_burst_of_trip_subscribes_reads_the_trips_once(backend: str) -> 
     viewer = Viewer.of(watcher)
     missing = trip.id + 1000
 
-    async def topic(trip_id: int) -> str | ErrorCode:
-        try:
-            return await live.trip_topic(viewer=viewer, trip_id=trip_id)
-        except DomainError as error:
-            return error.code
+    def topic(trip_id: int) -> Awaitable[str | ErrorCode]:
+        return answer_or_code(live.trip_topic(viewer=viewer, trip_id=trip_id))
 
     with statements() as log:
         answers = await asyncio.gather(*(topic(trip.id) for _ in range(200)), topic(missing))
@@ -50,11 +58,8 @@ async def test_a_burst_of_viewer_rereads_is_one_statement_each_with_its_own_answ
         for user_id in (leader.id, buyer.id, nobody)
     ]
 
-    async def viewer(token: str) -> Viewer | ErrorCode:
-        try:
-            return await sessions.current_viewer(token=token, secret=SECRET)
-        except DomainError as error:
-            return error.code
+    def viewer(token: str) -> Awaitable[Viewer | ErrorCode]:
+        return answer_or_code(sessions.current_viewer(token=token, secret=SECRET))
 
     with statements() as log:
         answers = await asyncio.gather(*(viewer(token) for token in tokens * 100))
