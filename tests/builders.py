@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from tortoise.transactions import in_transaction
 
 from cungoods.models import (
@@ -230,3 +231,15 @@ async def moves_name_the_trip_they_left() -> int:
             last[thing] = trip_id
         assert last == {thing: rides_now[thing] for thing in last}, key
     return moves
+
+
+async def sample(client: httpx.AsyncClient, name: str, **labels: str) -> float:
+    """The value of one sample on /metrics (0 when it is not there yet)."""
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    for family in text_string_to_metric_families(response.text):
+        for found in family.samples:
+            if found.name == name and all(found.labels.get(k) == v for k, v in labels.items()):
+                return float(found.value)
+    return 0.0

@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 import builders_orders
 import builders_produce
-from builders import token_for
+from builders import sample, token_for
 from builders_live import (
     MY_UPDATES,
     ORDER_UPDATES,
@@ -463,6 +463,76 @@ async def test_subscribers_with_the_same_scalar_selection_share_one_execution_pe
         assert await e.next_event("t", "tripUpdates") == {"kind": "TRIP_ARRIVED", "stopSeq": 1}
     # and the three identical scalar selections were executed once, the others once each
     assert sorted(executions) == ["tripUpdates"] * 3
+
+
+async def test_a_result_shared_with_other_subscribers_reaches_each_as_strawberry_sends_it(
+    settings: Settings,
+) -> None:
+    # Given three people following a trip with the same scalar-only document (the same
+    # operation id too, so their messages can be compared whole)
+    line = await make_line(stations=1)
+    tokens = [token_for(await make_user(Role.BUYER)) for _ in range(3)]
+    driver = token_for(line.driver)
+    async with (
+        live_server(settings) as live,
+        live.socket(tokens[0]) as a,
+        live.socket(tokens[1]) as b,
+        live.socket(tokens[2]) as c,
+    ):
+        for socket in (a, b, c):
+            await socket.follow("t", TRIP_UPDATES, {"id": line.trip_gid})
+        direct = await sample(live.http, "cungoods_events_delivered_total", path="direct")
+        executed = await sample(live.http, "cungoods_events_delivered_total", path="executed")
+
+        # When the bus departs (every subscription's first event goes through execution)
+        # and then arrives (one of them executes it, the other two send its shared result)
+        await live.record(driver, tripId=line.trip_gid, kind="DEPARTED")
+        departed = [await socket.receive() for socket in (a, b, c)]
+        await live.record(driver, tripId=line.trip_gid, kind="ARRIVED", stopSeq=1)
+        arrived = [await socket.receive() for socket in (a, b, c)]
+
+        # Then all three got the very same messages, the cost report included
+        assert departed[0] == departed[1] == departed[2]
+        assert arrived[0] == arrived[1] == arrived[2]
+        for message, kind in ((departed[0], "TRIP_DEPARTED"), (arrived[0], "TRIP_ARRIVED")):
+            assert message["id"] == "t" and message["type"] == "next"
+            assert set(message["payload"]) == {"data", "extensions"}
+            assert message["payload"]["data"]["tripUpdates"]["kind"] == kind
+            assert message["payload"]["extensions"] == departed[0]["payload"]["extensions"]
+        assert set(departed[0]["payload"]["extensions"]["cost"]) == {"requested", "budget"}
+        # and /metrics tells the two paths apart
+        assert await sample(live.http, "cungoods_events_delivered_total", path="executed") == (
+            executed + 3 + 1
+        )
+        assert await sample(live.http, "cungoods_events_delivered_total", path="direct") == (
+            direct + 2
+        )
+
+
+async def test_the_live_metrics_count_open_subscriptions_and_the_events_picked_up(
+    settings: Settings,
+) -> None:
+    # Given a server with no subscriber yet
+    line = await make_line(stations=1)
+    tokens = [token_for(await make_user(Role.BUYER)) for _ in range(2)]
+    async with live_server(settings) as live:
+        opened = await sample(live.http, "cungoods_open_subscriptions")
+        published = await sample(live.http, "cungoods_events_published_total")
+
+        # When two people follow the trip and the bus departs
+        async with live.socket(tokens[0]) as a, live.socket(tokens[1]) as b:
+            for socket in (a, b):
+                await socket.follow("t", TRIP_UPDATES, {"id": line.trip_gid})
+            assert await sample(live.http, "cungoods_open_subscriptions") == opened + 2
+            await live.record(token_for(line.driver), tripId=line.trip_gid, kind="DEPARTED")
+            for socket in (a, b):
+                await socket.next_event("t", "tripUpdates")
+
+            # Then the event was picked up once (however many it reached)
+            assert await sample(live.http, "cungoods_events_published_total") == published + 1
+
+        # and once they hang up, their subscriptions are no longer counted as open
+        assert await sample(live.http, "cungoods_open_subscriptions") == opened
 
 
 async def test_the_real_use_cases_reach_subscribers_from_placement_to_pickup_and_collection(

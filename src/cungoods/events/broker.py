@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from cungoods.models import Event
+from cungoods.observability import metrics
 
 log = logging.getLogger("cungoods.broker")
 
@@ -171,13 +172,15 @@ class Broker:
             sub.close()
             return sub
         self._subscribers.setdefault(topic, set()).add(sub)
+        metrics.OPEN_SUBSCRIPTIONS.inc()
         self._drained.clear()
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
         subs = self._subscribers.get(sub.topic)
-        if subs is not None:
-            subs.discard(sub)
+        if subs is not None and sub in subs:
+            subs.remove(sub)
+            metrics.OPEN_SUBSCRIPTIONS.dec()
             if not subs:
                 del self._subscribers[sub.topic]
         if not self._subscribers:
@@ -228,6 +231,7 @@ class Broker:
         """Settle everything up to `horizon` (`loaded` are its new events): cache them, then
         wake the subscribers of their topics."""
         touched: set[str] = set()
+        metrics.EVENTS_PUBLISHED.inc(len(loaded))
         for record, topics in loaded:
             self._recent.append((record, topics))
             for topic in topics:

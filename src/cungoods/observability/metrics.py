@@ -21,9 +21,11 @@ The metrics:
   reservation statement ran; the surrounding transaction may still roll back.
 - ``cungoods_open_subscriptions``: subscriptions open now (the event broker increments it when
   one starts and decrements it when it ends).
-- ``cungoods_events_published_total`` and ``cungoods_events_delivered_total``: outbox events
-  the broker picked up (one per event, in this process) and events sent to subscribers (one per
-  event per subscriber).
+- ``cungoods_events_published_total`` and ``cungoods_events_delivered_total{path}``: outbox
+  events the broker picked up (one per event, in this process) and events sent to subscribers
+  (one per event per subscriber), by ``path``: ``direct`` when the subscription sent a result
+  shared with other subscribers straight to its socket (api/transport/lane.py), ``executed``
+  when it went through GraphQL execution.
 - ``cungoods_db_pool_connections{state}``: database connections of this process, read at scrape
   time: ``in_use``, ``idle`` and ``max`` of the asyncpg pool on PostgreSQL; on SQLite (one
   connection) ``in_use`` is 1 while a statement or transaction holds it, else 0.
@@ -89,8 +91,13 @@ EVENTS_PUBLISHED = Counter(
 )
 EVENTS_DELIVERED = Counter(
     "cungoods_events_delivered_total",
-    "Events sent to subscribers (one per event per subscriber).",
+    "Events sent to subscribers (one per event per subscriber), by path: direct (a shared "
+    "result sent straight to the socket) or executed (through GraphQL execution).",
+    ["path"],
 )
+# Bound once: one event reaches thousands of subscribers.
+DELIVERED_DIRECT = EVENTS_DELIVERED.labels(path="direct")
+DELIVERED_EXECUTED = EVENTS_DELIVERED.labels(path="executed")
 RESPONSE_CACHE = Counter(
     "cungoods_response_cache_total",
     "Read-only queries by what the response cache did: hit (served from the cache), miss "

@@ -18,11 +18,13 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, cast
 
+import orjson
 from graphql import (
     ExecutionResult,
     FieldNode,
     FragmentSpreadNode,
     GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -40,9 +42,21 @@ _keys: dict[tuple[int, str, str], str | None] = {}
 
 class SharedEvent:
     """A subscription payload whose scalar fields are the same for every subscriber; results
-    executed against it are kept here, by selection."""
+    executed against it are kept here, by selection, and their data encoded once."""
 
     shared_results: dict[str, ExecutionResult]
+    shared_encoded: dict[str, bytes]
+
+    def shared_data_json(self, key: str) -> bytes | None:
+        """The data of the shared result for selection `key`, as JSON; None while no
+        subscriber has executed that selection against this event (or when it had errors)."""
+        encoded = self.shared_encoded.get(key)
+        if encoded is None:
+            result = self.shared_results.get(key)
+            if result is None:
+                return None
+            encoded = self.shared_encoded[key] = orjson.dumps(result.data)
+        return encoded
 
 
 def _leaf_only(
@@ -79,6 +93,57 @@ def _document_text(operation: OperationDefinitionNode) -> str | None:
     return None if loc is None or loc.source is None else loc.source.body
 
 
+def share_key(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: dict[str, Any]
+) -> str | None:
+    """For a subscription whose root field selects only leaf fields: a key naming that
+    selection (the same for every subscriber who sent the same document). None otherwise.
+    Worked out once per document."""
+    text = _document_text(operation)
+    if text is None:
+        return None
+    name = operation.name.value if operation.name else ""
+    known = (id(schema), text, name)
+    if known in _keys:
+        return _keys[known]
+    key = _analyse(schema, operation, fragments, text, name)
+    if len(_keys) >= MAX_KNOWN_DOCUMENTS:
+        _keys.clear()
+    _keys[known] = key
+    return key
+
+
+def _analyse(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, Any],
+    text: str,
+    name: str,
+) -> str | None:
+    roots = operation.selection_set.selections
+    subscription = schema.subscription_type
+    if not (
+        operation.operation.value == "subscription"
+        and subscription is not None
+        and len(roots) == 1
+        and isinstance(roots[0], FieldNode)
+        and not roots[0].directives
+        and roots[0].selection_set is not None
+    ):
+        return None
+    root = roots[0]
+    assert root.selection_set is not None  # checked above; for the type checker
+    field = subscription.fields.get(root.name.value)
+    payload_type = None if field is None else get_named_type(field.type)
+    if not isinstance(payload_type, GraphQLObjectType) or not _leaf_only(
+        root.selection_set, payload_type, fragments
+    ):
+        return None
+    # The same document (fragments and all) and the same root field: the variables only
+    # feed the root field's arguments, which chose the topic and the cursor.
+    return f"{name}\n{root.name.value}\n{text}"
+
+
 class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
     """The executor: per event, reuse the result another subscriber's identical selection got."""
 
@@ -86,49 +151,11 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
     _store_as: str | None = None
 
     def _shareable_key(self) -> str | None:
-        """For a subscription whose root field selects only leaf fields: a key naming that
-        selection. None otherwise. Worked out once per document."""
-        if self._share_key is not _UNSET:
-            return self._share_key
-        operation = self.operation
-        text = _document_text(operation)
-        name = operation.name.value if operation.name else ""
-        known = (id(self.schema), text or "", name)
-        if text is None:
-            key = None
-        elif known in _keys:
-            key = _keys[known]
-        else:
-            key = self._analyse(operation, text, name)
-            if len(_keys) >= MAX_KNOWN_DOCUMENTS:
-                _keys.clear()
-            _keys[known] = key
-        self._share_key = key
-        return key
-
-    def _analyse(self, operation: OperationDefinitionNode, text: str, name: str) -> str | None:
-        roots = operation.selection_set.selections
-        subscription = self.schema.subscription_type
-        if not (
-            operation.operation.value == "subscription"
-            and subscription is not None
-            and len(roots) == 1
-            and isinstance(roots[0], FieldNode)
-            and not roots[0].directives
-            and roots[0].selection_set is not None
-        ):
-            return None
-        root = roots[0]
-        assert root.selection_set is not None  # checked above; for the type checker
-        field = subscription.fields.get(root.name.value)
-        payload_type = None if field is None else get_named_type(field.type)
-        if not isinstance(payload_type, GraphQLObjectType) or not _leaf_only(
-            root.selection_set, payload_type, dict(self.fragment_definitions)
-        ):
-            return None
-        # The same document (fragments and all) and the same root field: the variables only
-        # feed the root field's arguments, which chose the topic and the cursor.
-        return f"{name}\n{root.name.value}\n{text}"
+        if self._share_key is _UNSET:
+            self._share_key = share_key(
+                self.schema, self.operation, dict(self.fragment_definitions)
+            )
+        return self._share_key
 
     def build_per_event_executor(self, payload: Any) -> Any:
         if isinstance(payload, SharedEvent):

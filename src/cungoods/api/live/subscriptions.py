@@ -19,10 +19,13 @@ from typing import Annotated
 import strawberry
 
 from cungoods.api.context import Info
+from cungoods.api.extensions.fanout import share_key
 from cungoods.api.ids import from_cursor, pk_of
 from cungoods.api.live.types import DeliveryEvent
 from cungoods.api.loaders import Loaders
+from cungoods.api.transport import lane
 from cungoods.events.broker import Broker
+from cungoods.observability import metrics
 from cungoods.services import live, sessions
 from cungoods.services.auth import Viewer, require_viewer
 from cungoods.services.errors import DomainError, ErrorCode
@@ -47,16 +50,31 @@ async def _still_allowed(info: Info, recheck: Recheck) -> None:
         context.viewer = viewer
 
 
+def _share_key(info: Info) -> str | None:
+    """The key of the subscription's selection when other subscribers can share its result
+    (api/extensions/fanout.py), else None."""
+    raw = info._raw_info  # strawberry's Info has no public way to the fragments
+    return share_key(raw.schema, raw.operation, raw.fragments)
+
+
 async def _follow(info: Info, topic: str, after: int | None, recheck: Recheck) -> Events:
     """Stream a topic the viewer may watch, with the viewer checked again and fresh loaders
-    for every event."""
+    for every event. An event whose result another subscriber with the same selection has
+    already had is sent straight to the socket (api/transport/lane.py), not yielded."""
     broker: Broker | None = info.context.broker
     if broker is None:
         raise DomainError(ErrorCode.INVALID_STATE, "live updates are not running on this server")
+    direct = lane.current()
+    key = None if direct is None else _share_key(info)
     async for record in broker.follow(topic, after=after):
         await _still_allowed(info, recheck)
+        event = DeliveryEvent.of(record, topic)
+        if key is not None and direct is not None and await direct.send_shared(event, key):
+            metrics.DELIVERED_DIRECT.inc()
+            continue
+        metrics.DELIVERED_EXECUTED.inc()
         info.context.loaders = Loaders()
-        yield DeliveryEvent.of(record, topic)
+        yield event
 
 
 After = Annotated[

@@ -73,6 +73,7 @@ class DeliveryEvent(SharedEvent, Node):
 
     # Results of selections every subscriber of the topic shares (api/extensions/fanout.py).
     shared_results: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
+    shared_encoded: strawberry.Private[dict[str, bytes]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, record: EventRecord, topic: str) -> DeliveryEvent:

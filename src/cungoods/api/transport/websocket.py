@@ -17,6 +17,11 @@ subscriptions check the viewer again before every event (api/live/subscriptions.
 A subscribe may name its document by hash in `payload.extensions.persistedQuery`, as over HTTP
 (api/persisted.py); a refusal (PERSISTED_QUERY_NOT_FOUND, and with trusted documents any
 document not among them) is an `error` message for that operation, which does not run.
+
+Each operation runs with a lane to the socket (api/transport/lane.py): a subscription whose
+event has a result shared with other subscribers sends it through the lane, past strawberry's
+per-event pipeline. The lane learns from the operation's `next` messages that do go through
+strawberry which `extensions` they carry.
 """
 
 from __future__ import annotations
@@ -34,11 +39,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     ErrorMessage,
+    Message,
     SubscribeMessage,
 )
 
 from cungoods.api.context import Context
 from cungoods.api.persisted import PersistedQueryError
+from cungoods.api.transport import lane
 from cungoods.api.transport.http_view import GraphQLView
 from cungoods.db.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, is_database_unavailable
 from cungoods.db.errors import MESSAGE as DB_UNAVAILABLE_MESSAGE
@@ -66,6 +73,11 @@ def _is_subscription(payload: Any) -> bool:
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     expiry_task: asyncio.Task[None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each running operation's lane to this socket (api/transport/lane.py), by id.
+        self.lanes: dict[str, lane.Lane] = {}
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         try:
@@ -148,7 +160,20 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             and not await self._refresh_viewer(context, operation)
         ):
             return
-        await super().run_operation(operation)
+        opened = self.lanes[operation.id] = lane.open_for(operation)
+        try:
+            await super().run_operation(operation)
+        finally:
+            if self.lanes.get(operation.id) is opened:  # an id may be reused once completed
+                del self.lanes[operation.id]
+
+    async def send_message(self, message: Message) -> None:
+        if message["type"] == "next":
+            payload = message["payload"]
+            opened = self.lanes.get(message["id"])
+            if opened is not None and isinstance(payload, dict):
+                opened.learn(payload)  # what the lane sends must carry the same extensions
+        await super().send_message(message)
 
     async def _refresh_viewer(self, context: Context, operation: Operation[Context, None]) -> bool:
         """Read the viewer again from the socket's token; False (and the socket closed, or the
