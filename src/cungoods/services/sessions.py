@@ -19,24 +19,25 @@ from cungoods.services.errors import DomainError, ErrorCode
 _TABLE = User._meta.db_table
 
 
-async def _users(ids: list[int]) -> dict[int, User]:
-    """The users of `ids` (a bounded batch), read as plain SQL (db/sql.py)."""
+async def _viewers(ids: list[int]) -> dict[int, Viewer]:
+    """The viewers of the users `ids` (a bounded batch), read as plain SQL (db/sql.py). One
+    Viewer per user for the whole batch: the thousands of sockets of one account share it."""
     marks = sql.placeholders(1, len(ids))
     found = await sql.fetch_models(User, f"SELECT * FROM {_TABLE} WHERE id IN ({marks})", *ids)
-    return {user.id: user for user in found}
+    return {user.id: Viewer.of(user) for user in found}
 
 
-_users_by_id: Batched[int, User] = Batched(_users)
+_viewers_by_id: Batched[int, Viewer] = Batched(_viewers)
 
 
 async def current_viewer(*, token: str, secret: str) -> Viewer:
     """The viewer a token stands for now; UNAUTHENTICATED when it has expired or the account
     is gone. Roles and station are read afresh."""
     user_id = read_token(token=token, secret=secret)
-    user = await _users_by_id.load(user_id)
-    if user is None:
+    viewer = await _viewers_by_id.load(user_id)
+    if viewer is None:
         raise DomainError(ErrorCode.UNAUTHENTICATED, "the account no longer exists")
-    return Viewer.of(user)
+    return viewer
 
 
 def token_expires_at(*, token: str, secret: str) -> float | None:
