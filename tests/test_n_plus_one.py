@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 import httpx
 
-from builders import gql, make_network, schedule
+import builders_orders
+from builders import gql, make_network, schedule, token_for
 from cungoods.models import Hub
 
 TRIPS_WITH_STOPS_AND_LEGS = """
@@ -34,6 +35,9 @@ query($date: Date!) {
 }
 """
 ROUTES = "{ routes { code hub { name } vehicle { plate } stops { station { name } } } }"
+MY_ORDER_LINES = """
+{ myOrders(first: 20) { edges { node { number lines { quantity product { name } } } } } }
+"""
 
 
 class StatementLog(logging.Handler):
@@ -71,6 +75,10 @@ async def statements_for(client: httpx.AsyncClient, query: str, **variables: str
     with counting_statements() as log:
         await gql(client, query, variables)
     return len(log.statements)
+
+
+def touching(statements: list[str], table: str) -> list[str]:
+    return [s for s in statements if f'"{table}"' in s]
 
 
 async def add_routes(codes: list[str], hub: Hub) -> None:
@@ -123,3 +131,41 @@ async def test_routes_with_their_stops_stay_constant(client: httpx.AsyncClient) 
     with_six = await statements_for(client, ROUTES)
 
     assert with_six == with_one
+
+
+async def test_the_lines_of_every_order_and_their_products_come_in_one_statement(
+    client: httpx.AsyncClient,
+) -> None:
+    # Given a villager with one order of one line
+    shop = await builders_orders.make_shop()
+    await builders_orders.place(shop, lines={"RICE": 2})
+    token = token_for(shop.buyer)
+    with counting_statements() as one:
+        first = await gql(client, MY_ORDER_LINES, token=token)
+
+    # When she has placed three more, of three lines each
+    for _ in range(3):
+        await builders_orders.place(shop, lines={"RICE": 1, "FISH": 2, "DUMP": 3})
+    with counting_statements() as four:
+        answer = await gql(client, MY_ORDER_LINES, token=token)
+
+    # Then her orders show every line with its product
+    orders = [edge["node"] for edge in answer["data"]["myOrders"]["edges"]]
+    assert len(orders) == 4
+    shown = sorted(
+        sorted((line["product"]["name"], line["quantity"]) for line in order["lines"])
+        for order in orders
+    )
+    assert shown == [[("本地晚稻米 1kg", 1), ("泥鳅", 2), ("速冻水饺 1kg", 3)]] * 3 + [
+        [("本地晚稻米 1kg", 2)]
+    ]
+    assert first["data"]["myOrders"]["edges"][0]["node"]["lines"] == [
+        {"quantity": 2, "product": {"name": "本地晚稻米 1kg"}}
+    ]
+    # and the lines, their sale items and products were read in one statement, both times
+    for log in (one, four):
+        joined = touching(log.statements, "order_line")
+        assert len(joined) == 1, log.statements
+        assert '"sale_item"' in joined[0] and '"product"' in joined[0]
+        assert touching(log.statements, "product") == joined
+    assert len(four.statements) == len(one.statements)

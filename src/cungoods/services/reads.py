@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import defaultdict
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
 from tortoise.models import Model
 
 from cungoods.db import sql
+from cungoods.models import OrderLine, Product, SaleItem
 
 M = TypeVar("M", bound=Model)
 A = TypeVar("A")
@@ -62,6 +63,66 @@ async def rows_by_parent(
     for row in await _rows(model, parent, parent_ids, order_by):
         grouped[getattr(row, parent)].append(row)
     return [grouped.get(i, []) for i in parent_ids]
+
+
+_PRODUCT = "product__"  # the prefix of the product's columns in a line's joined row
+
+
+class _Prefixed(Mapping[str, Any]):
+    """A joined row seen as the row of one of its tables: its columns under a prefix."""
+
+    __slots__ = ("_prefix", "_row")
+
+    def __init__(self, row: Mapping[str, Any], prefix: str) -> None:
+        self._row, self._prefix = row, prefix
+
+    def __getitem__(self, key: str) -> Any:
+        return self._row[self._prefix + key]
+
+    def __iter__(self) -> Iterator[str]:
+        raise NotImplementedError  # as_models only reads columns by name
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+
+@functools.lru_cache(maxsize=64)
+def _lines_sql(postgres: bool, count: int) -> str:
+    line_columns = ", ".join(f'l."{c}"' for c in OrderLine._meta.fields_db_projection.values())
+    product_columns = ", ".join(
+        f'p."{c}" AS "{_PRODUCT}{c}"' for c in Product._meta.fields_db_projection.values()
+    )
+    match = "= ANY($1)" if postgres else f"IN ({sql.placeholders(1, count)})"
+    return (
+        f'SELECT {line_columns}, {product_columns} FROM "{OrderLine._meta.db_table}" l '
+        f'JOIN "{SaleItem._meta.db_table}" s ON s."id" = l."sale_item_id" '
+        f'JOIN "{Product._meta.db_table}" p ON p."id" = s."product_id" '
+        f'WHERE l."order_id" {match} ORDER BY l."id"'
+    )
+
+
+async def lines_with_products(
+    order_ids: Sequence[int],
+) -> list[list[tuple[OrderLine, Product]]]:
+    """Each order's lines (by id) with the product its sale item sells, one list per id of
+    `order_ids`: one statement, where reading lines, sale items and products one level after
+    the other took three round trips for every order shown."""
+    unique = list(dict.fromkeys(order_ids))
+    if not unique:
+        return [[] for _ in order_ids]
+    postgres = sql.is_postgres()
+    text = _lines_sql(postgres, 1 if postgres else len(unique))
+    rows = await (sql.fetch(text, unique) if postgres else sql.fetch(text, *unique))
+    lines = sql.as_models(OrderLine, rows)
+    products: dict[int, Product] = {}
+    grouped: dict[int, list[tuple[OrderLine, Product]]] = defaultdict(list)
+    for line, row in zip(lines, rows, strict=True):
+        product_id = row[_PRODUCT + "id"]
+        product = products.get(product_id)
+        if product is None:
+            product = products[product_id] = sql.as_models(Product, [_Prefixed(row, _PRODUCT)])[0]
+        grouped[line.order_id].append((line, product))
+    return [grouped.get(i, []) for i in order_ids]
 
 
 @overload

@@ -18,7 +18,7 @@ from cungoods.api.node import Node, register_node
 from cungoods.api.payments.enums import PaymentStatus, PayWith
 from cungoods.api.scalars import Load
 from cungoods.models.enums import OrderStatus as DomainOrderStatus
-from cungoods.services import orders
+from cungoods.services import orders, reads
 
 # The domain enum itself is the GraphQL enum (api/descriptions.graphql_enum).
 OrderStatus = DomainOrderStatus
@@ -121,28 +121,25 @@ class Order(Node):
 
     @strawberry.field(description="What was ordered.")
     async def lines(self, info: Info) -> list[OrderLine]:
-        loaders = info.context.loaders
-        lines = await loaders.children(models.OrderLine, "order_id").load(self.db_id)
-        # Every order's items and products in the same batches (the orders' lines resolve
-        # together), so each line's product is a plain field.
-        items = await loaders.by_id(models.SaleItem).load_many(
-            [line.sale_item_id for line in lines]
-        )
-        product_ids = []
-        for item in items:
-            assert item is not None  # a foreign key
-            product_ids.append(item.product_id)
-        products = await loaders.by_id(models.Product).load_many(product_ids)
-        found = {row.id: Product.of(row) for row in products if row is not None}
-        return [
-            OrderLine(
-                sale_item_db_id=line.sale_item_id,
-                quantity=line.quantity,
-                unit_price_fen=line.unit_price_fen,
-                product=found[product_id],
+        # Every order's lines and products in one batch (the orders' lines resolve together),
+        # so each line's product is a plain field.
+        loader = info.context.loaders.custom("order_lines", reads.lines_with_products)
+        pairs: list[tuple[models.OrderLine, models.Product]] = await loader.load(self.db_id)
+        shown: dict[int, Product] = {}
+        result = []
+        for line, row in pairs:
+            product = shown.get(row.id)
+            if product is None:
+                product = shown[row.id] = Product.of(row)
+            result.append(
+                OrderLine(
+                    sale_item_db_id=line.sale_item_id,
+                    quantity=line.quantity,
+                    unit_price_fen=line.unit_price_fen,
+                    product=product,
+                )
             )
-            for line, product_id in zip(lines, product_ids, strict=True)
-        ]
+        return result
 
     @strawberry.field(description="Its status changes, oldest first.")
     async def history(self, info: Info) -> list[StatusChange]:
