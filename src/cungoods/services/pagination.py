@@ -4,12 +4,14 @@ starts or ends at a cursor, one to tell whether anything lies beyond it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from cungoods.services import reads
 from cungoods.services.errors import invalid
 
 M = TypeVar("M", bound=Model)
@@ -69,7 +71,12 @@ async def page(
     def short_of(rows: QuerySet[M], pk: int) -> QuerySet[M]:  # earlier in the list than `pk`
         return rows.filter(id__gt=pk) if newest_first else rows.filter(id__lt=pk)
 
-    total = await query.count() if with_total else -1
+    async def counted(rows: Awaitable[list[M]]) -> tuple[int, list[M]]:
+        """The page's rows, and the total beside them (side by side, not one after the other)."""
+        if not with_total:
+            return -1, await rows
+        return await reads.together(query.count(), rows)
+
     bounded = query
     if window.after_id is not None:
         bounded = beyond(bounded, window.after_id)
@@ -78,14 +85,15 @@ async def page(
     ascending, descending = ("-id", "id") if newest_first else ("id", "-id")
     if backward:
         # The `size` items nearest `before`, read from that end, then put back in list order.
-        rows = list(reversed(await bounded.order_by(descending).limit(size + 1)))
+        total, nearest = await counted(bounded.order_by(descending).limit(size + 1))
+        rows = list(reversed(nearest))
         items = rows[1:] if len(rows) > size else rows
         has_previous = len(rows) > size
         has_next = window.before_id is not None and await _exists(
             query, window.before_id, at_or_beyond=True, newest_first=newest_first
         )
         return Page(items=items, has_next=has_next, total=total, has_previous=has_previous)
-    rows = await bounded.order_by(ascending).limit(size + 1)
+    total, rows = await counted(bounded.order_by(ascending).limit(size + 1))
     has_previous = window.after_id is not None and await _exists(
         query, window.after_id, at_or_beyond=False, newest_first=newest_first
     )
