@@ -14,7 +14,9 @@ days before today with its stops and legs, a sale window and its items per day, 
 million delivered orders (2.3 million lines, each with its shipment) spread over every stop of
 every trip and over 20,000 villagers (today's buyers among them: about one order a week each),
 150,000 collected produce purchases, and about 5 million events with their topics (order:,
-station:, user:, trip:) as the outbox writes them.
+station:, user:, trip:) as the outbox writes them. The year's orders take ids below today's
+(negative ones, rising with the date), as in a county that placed them first: a list newest
+first (`myOrders`) opens on today's orders on both databases, as it would after a real year.
 
 Then it vacuums and analyzes both databases, starts the real server on each (`uvicorn
 cungoods.app:create_app --factory`, production mode, one worker, the response cache off: a
@@ -26,7 +28,9 @@ within 20 %):
 
 - `trips(date)` with every stop and leg (public), a trip's every-stop manifest and `pickList`
   (as the dispatcher), `stationManifest` of one stop (as its leader), `myOrders` and `order`
-  of a villager who has a year of orders behind them (as that villager).
+  of a villager who has a year of orders behind them (as that villager). Her first page of
+  `myOrders` is 10 orders, fewer than the 12 she placed today, so on both databases it shows
+  the same orders; only `totalCount` and `hasNextPage` see the year.
 """
 
 from __future__ import annotations
@@ -87,7 +91,7 @@ STATION_MANIFEST = f"""query($trip: ID!, $station: ID!) {{
   stationManifest(tripId: $trip, stationId: $station) {{ stopSeq plannedAt expectedAt
     orders {{ number pickupCode buyer {{ name }} lines {{ quantity product {{ name }} }} }}
     produce {{ number title quantity }} handOut {{ {LOAD} }} takeIn {{ {LOAD} }} }} }}"""
-MY_ORDERS = """query { myOrders(first: 20) { totalCount pageInfo { hasNextPage endCursor }
+MY_ORDERS = """query { myOrders(first: 10) { totalCount pageInfo { hasNextPage endCursor }
   nodes { id number status serviceDate totalFen station { name } lines { quantity } } } }"""
 ORDER = """query($id: ID!) { order(id: $id) { number status serviceDate totalFen pickupCode
   station { name } trip { departsAt } lines { quantity product { name } }
@@ -212,7 +216,7 @@ async def write_history(dsn: str, template_date: dt.date, scale: float) -> dict[
         first_n = (template_date - today).days + 1  # n days before the template day
         last_n = first_n + DAYS - 1
         ids = {t: await next_id(conn, t) for t in ("trip", "sale_window", "sale_item")}
-        ids |= {t: await next_id(conn, t) for t in ("cg_order", "shipment", "produce_purchase")}
+        ids |= {t: await next_id(conn, t) for t in ("shipment", "produce_purchase")}
         span = f"generate_series({first_n}, {last_n}) n"
         step = "(n * interval '1 day')"
 
@@ -313,11 +317,11 @@ async def write_history(dsn: str, template_date: dt.date, scale: float) -> dict[
             "WITH ORDINALITY AS b(id, k)"
         )
         await conn.execute("CREATE INDEX ON buyers (k)")
-        buyer = f"(SELECT id FROM buyers WHERE k = h.id % {nb})"
+        buyer = f"(SELECT id FROM buyers WHERE k = h.rn % {nb})"
         await run(
             "order rows",
-            f"""CREATE TEMP TABLE hist AS SELECT {ids["cg_order"]} + row_number() OVER
-            (ORDER BY p.n, p.id, s.seq, g) AS id, p.id AS trip_id, p.n, s.station_id, s.seq, g
+            f"""CREATE TEMP TABLE hist AS SELECT row_number() OVER
+            (ORDER BY p.n, p.id, s.seq, g) AS rn, p.id AS trip_id, p.n, s.station_id, s.seq, g
             FROM ptrip p JOIN trip_stop s ON s.trip_id = p.tmpl_id AND s.station_id IS NOT NULL
             CROSS JOIN generate_series(1, {per_stop}) g
             WHERE ((p.id * {per_stop} + s.seq * 31 + g) * 7919) % 1000 < {keep}""",
@@ -326,25 +330,24 @@ async def write_history(dsn: str, template_date: dt.date, scale: float) -> dict[
         await run(
             "order shipments",
             f"""INSERT INTO shipment (id, direction, from_seq, to_seq, weight_g, volume_cm3,
-            chilled_g, state, created_at, trip_id) SELECT h.id - {ids["cg_order"]} +
-            {ids["shipment"]}, 'DOWN', 0, h.seq, 2000, 3000, 0, 'RESERVED', {created}, h.trip_id
-            FROM hist h""",
+            chilled_g, state, created_at, trip_id) SELECT {ids["shipment"]} + h.rn - 1, 'DOWN',
+            0, h.seq, 2000, 3000, 0, 'RESERVED', {created}, h.trip_id FROM hist h""",
         )
         await run(
             "orders",
             f"""INSERT INTO cg_order (id, number, service_date, status, total_fen, pickup_code,
             wrong_code_attempts, created_at, buyer_id, shipment_id, station_id, trip_id,
             window_id, paid_fen, pay_by, pay_with, payment_status, refunded_fen)
-            SELECT h.id, 'H' || h.id, '{t}'::date - h.n, 'PICKED_UP', 5000, '000000', 0,
-            {created}, {buyer}, h.id - {ids["cg_order"]} + {ids["shipment"]}, h.station_id,
+            SELECT -h.rn, 'H' || h.rn, '{t}'::date - h.n, 'PICKED_UP', 5000, '000000', 0,
+            {created}, {buyer}, {ids["shipment"]} + h.rn - 1, h.station_id,
             h.trip_id, {ids["sale_window"]} + h.n, 5000, NULL, 'BALANCE', 'PAID', 0 FROM hist h""",
         )
         await run(
             "order lines",
             f"""INSERT INTO order_line (order_id, sale_item_id, quantity, unit_price_fen)
-            SELECT h.id, {item_id} ((h.id * 7 + j) % {items}), 1 + j, 1000 FROM hist h
-            CROSS JOIN LATERAL generate_series(0, (h.id % 3)::int
-            + CASE WHEN h.id % 10 < 3 THEN 1 ELSE 0 END) j""",
+            SELECT -h.rn, {item_id} ((h.rn * 7 + j) % {items}), 1 + j, 1000 FROM hist h
+            CROSS JOIN LATERAL generate_series(0, (h.rn % 3)::int
+            + CASE WHEN h.rn % 10 < 3 THEN 1 ELSE 0 END) j""",
         )
         listings = "(SELECT array_agg(id ORDER BY id) FROM produce_listing)"
         nl = int(await conn.fetchval("SELECT COUNT(*) FROM produce_listing"))
@@ -352,8 +355,8 @@ async def write_history(dsn: str, template_date: dt.date, scale: float) -> dict[
         await run(
             "purchase rows",
             f"""CREATE TEMP TABLE hp AS SELECT {ids["produce_purchase"]} + row_number() OVER
-            (ORDER BY h.id) AS id, h.id AS order_id, h.trip_id, h.n, h.station_id, h.seq
-            FROM hist h WHERE (h.id * 6007) % 1000 < {buy}""",
+            (ORDER BY h.rn) AS id, h.rn, h.trip_id, h.n, h.station_id, h.seq
+            FROM hist h WHERE (h.rn * 6007) % 1000 < {buy}""",
         )
         n_orders = int(await conn.fetchval("SELECT COUNT(*) FROM hist"))
         # Purchase shipments take the ids after the orders' shipments.
@@ -384,14 +387,14 @@ async def write_history(dsn: str, template_date: dt.date, scale: float) -> dict[
                 f"order events, days {low}-{high} back",
                 f"""WITH ev AS (INSERT INTO event (kind, at, message, trip_id, order_id,
                 station_id, stop_seq, status) SELECT 'ORDER_' || {statuses}[k], {created} +
-                k * interval '1 hour', 'order H' || h.id || ' ' || lower({statuses}[k]),
-                h.trip_id, h.id, h.station_id, h.seq, {statuses}[k] FROM hist h
-                CROSS JOIN LATERAL generate_series(1, 4 + (h.id % 2)::int) k WHERE {month}
+                k * interval '1 hour', 'order H' || h.rn || ' ' || lower({statuses}[k]),
+                h.trip_id, -h.rn, h.station_id, h.seq, {statuses}[k] FROM hist h
+                CROSS JOIN LATERAL generate_series(1, 4 + (h.rn % 2)::int) k WHERE {month}
                 RETURNING id, order_id, station_id)
                 INSERT INTO event_topic (event_id, topic)
                 SELECT id, 'order:' || order_id FROM ev UNION ALL
                 SELECT id, 'station:' || station_id FROM ev UNION ALL
-                SELECT ev.id, 'user:' || b.id FROM ev JOIN buyers b ON b.k = ev.order_id % {nb}""",
+                SELECT ev.id, 'user:' || b.id FROM ev JOIN buyers b ON b.k = -ev.order_id % {nb}""",
             )
             await run(
                 f"purchase and trip events, days {low}-{high} back",
