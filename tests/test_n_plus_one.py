@@ -3,14 +3,11 @@ depends on its shape, not on how many routes, trips or stops it returns."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import httpx
 
 import builders_orders
 from builders import gql, make_network, schedule, token_for
+from builders_live import statements
 from cungoods.models import Hub
 
 TRIPS_WITH_STOPS_AND_LEGS = """
@@ -40,45 +37,14 @@ MY_ORDER_LINES = """
 """
 
 
-class StatementLog(logging.Handler):
-    """Collects the SQL statements Tortoise sends (it logs each at DEBUG, with its parameters)."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.statements: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        # The same logger reports opening and closing connections: those are not statements.
-        if message.startswith(("Created connection", "Closed connection")):
-            return
-        self.statements.append(message)
-
-
-@contextmanager
-def counting_statements() -> Iterator[StatementLog]:
-    logger = logging.getLogger("tortoise.db_client")
-    handler = StatementLog()
-    saved = (logger.level, logger.propagate)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    logger.addHandler(handler)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(saved[0])
-        logger.propagate = saved[1]
-
-
 async def statements_for(client: httpx.AsyncClient, query: str, **variables: str) -> int:
-    with counting_statements() as log:
+    with statements() as sent:
         await gql(client, query, variables)
-    return len(log.statements)
+    return len(sent)
 
 
-def touching(statements: list[str], table: str) -> list[str]:
-    return [s for s in statements if f'"{table}"' in s]
+def touching(sent: list[str], table: str) -> list[str]:
+    return [statement for statement in sent if f'"{table}"' in statement]
 
 
 async def add_routes(codes: list[str], hub: Hub) -> None:
@@ -98,7 +64,7 @@ async def test_trips_with_stops_and_legs_run_as_many_statements_for_6_routes_as_
 
     # When five more routes run from the same hub today
     await add_routes(["R2", "R3", "R4", "R5", "R6"], first.hub)
-    with counting_statements() as log:
+    with statements() as sent:
         body = await gql(client, TRIPS_WITH_STOPS_AND_LEGS, {"date": date})
 
     # Then the same statements load six times the trips, stops and legs
@@ -106,9 +72,9 @@ async def test_trips_with_stops_and_legs_run_as_many_statements_for_6_routes_as_
     assert len(trips) == 6
     assert all(len(t["stops"]) == 6 and len(t["legs"]) == 5 for t in trips)
     assert len({s["station"]["name"] for t in trips for s in t["stops"] if s["station"]}) == 24
-    assert len(log.statements) == with_one, log.statements
+    assert len(sent) == with_one, sent
     # one statement per level: trips, their stops, those stops' stations, their legs
-    assert with_one == 4, log.statements
+    assert with_one == 4, sent
 
 
 async def test_a_query_over_every_trip_relation_stays_constant(client: httpx.AsyncClient) -> None:
@@ -140,13 +106,13 @@ async def test_the_lines_of_every_order_and_their_products_come_in_one_statement
     shop = await builders_orders.make_shop()
     await builders_orders.place(shop, lines={"RICE": 2})
     token = token_for(shop.buyer)
-    with counting_statements() as one:
+    with statements() as one:
         first = await gql(client, MY_ORDER_LINES, token=token)
 
     # When she has placed three more, of three lines each
     for _ in range(3):
         await builders_orders.place(shop, lines={"RICE": 1, "FISH": 2, "DUMP": 3})
-    with counting_statements() as four:
+    with statements() as four:
         answer = await gql(client, MY_ORDER_LINES, token=token)
 
     # Then her orders show every line with its product
@@ -163,9 +129,9 @@ async def test_the_lines_of_every_order_and_their_products_come_in_one_statement
         {"quantity": 2, "product": {"name": "本地晚稻米 1kg"}}
     ]
     # and the lines, their sale items and products were read in one statement, both times
-    for log in (one, four):
-        joined = touching(log.statements, "order_line")
-        assert len(joined) == 1, log.statements
+    for sent in (one, four):
+        joined = touching(sent, "order_line")
+        assert len(joined) == 1, sent
         assert '"sale_item"' in joined[0] and '"product"' in joined[0]
-        assert touching(log.statements, "product") == joined
-    assert len(four.statements) == len(one.statements)
+        assert touching(sent, "product") == joined
+    assert len(four) == len(one)
