@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import defaultdict
-from collections.abc import Awaitable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar, overload
 
 from tortoise.models import Model
@@ -26,11 +26,20 @@ B = TypeVar("B")
 C = TypeVar("C")
 
 
+def _match_keys(postgres: bool, count: int) -> str:
+    """The condition on a key column for `count` keys. PostgreSQL takes the keys as one array
+    (one statement text, prepared once); SQLite has no arrays, so one placeholder per key."""
+    return "= ANY($1)" if postgres else f"IN ({sql.placeholders(1, count)})"
+
+
+def _key_args(postgres: bool, keys: list[int]) -> tuple[Any, ...]:
+    """The keys as the statement of `_match_keys` takes them."""
+    return (keys,) if postgres else tuple(keys)
+
+
 @functools.lru_cache(maxsize=256)
 def _select(table: str, column: str, order_by: str, postgres: bool, count: int) -> str:
-    # PostgreSQL takes the keys as one array (one statement text, prepared once); SQLite
-    # has no arrays, so one placeholder per key.
-    match = "= ANY($1)" if postgres else f"IN ({sql.placeholders(1, count)})"
+    match = _match_keys(postgres, count)
     return f'SELECT * FROM "{table}" WHERE "{column}" {match} ORDER BY "{order_by}", "id"'
 
 
@@ -43,9 +52,7 @@ async def _rows(model: type[M], field: str, keys: Sequence[int], order_by: str) 
         return []
     postgres = sql.is_postgres()
     text = _select(meta.db_table, column, ordered, postgres, 1 if postgres else len(unique))
-    if postgres:
-        return await sql.fetch_models(model, text, unique)
-    return await sql.fetch_models(model, text, *unique)
+    return await sql.fetch_models(model, text, *_key_args(postgres, unique))
 
 
 async def rows_by_id(model: type[M], ids: Sequence[int]) -> list[M | None]:
@@ -66,33 +73,14 @@ async def rows_by_parent(
 
 
 _PRODUCT = "product__"  # the prefix of the product's columns in a line's joined row
-
-
-class _Prefixed(Mapping[str, Any]):
-    """A joined row seen as the row of one of its tables: its columns under a prefix."""
-
-    __slots__ = ("_prefix", "_row")
-
-    def __init__(self, row: Mapping[str, Any], prefix: str) -> None:
-        self._row, self._prefix = row, prefix
-
-    def __getitem__(self, key: str) -> Any:
-        return self._row[self._prefix + key]
-
-    def __iter__(self) -> Iterator[str]:
-        raise NotImplementedError  # as_models only reads columns by name
-
-    def __len__(self) -> int:
-        raise NotImplementedError
+_PRODUCT_COLUMNS = tuple(Product._meta.fields_db_projection.values())
 
 
 @functools.lru_cache(maxsize=64)
 def _lines_sql(postgres: bool, count: int) -> str:
     line_columns = ", ".join(f'l."{c}"' for c in OrderLine._meta.fields_db_projection.values())
-    product_columns = ", ".join(
-        f'p."{c}" AS "{_PRODUCT}{c}"' for c in Product._meta.fields_db_projection.values()
-    )
-    match = "= ANY($1)" if postgres else f"IN ({sql.placeholders(1, count)})"
+    product_columns = ", ".join(f'p."{c}" AS "{_PRODUCT}{c}"' for c in _PRODUCT_COLUMNS)
+    match = _match_keys(postgres, count)
     return (
         f'SELECT {line_columns}, {product_columns} FROM "{OrderLine._meta.db_table}" l '
         f'JOIN "{SaleItem._meta.db_table}" s ON s."id" = l."sale_item_id" '
@@ -112,15 +100,16 @@ async def lines_with_products(
         return [[] for _ in order_ids]
     postgres = sql.is_postgres()
     text = _lines_sql(postgres, 1 if postgres else len(unique))
-    rows = await (sql.fetch(text, unique) if postgres else sql.fetch(text, *unique))
+    rows = await sql.fetch(text, *_key_args(postgres, unique))
     lines = sql.as_models(OrderLine, rows)
     products: dict[int, Product] = {}
     grouped: dict[int, list[tuple[OrderLine, Product]]] = defaultdict(list)
     for line, row in zip(lines, rows, strict=True):
         product_id = row[_PRODUCT + "id"]
         product = products.get(product_id)
-        if product is None:
-            product = products[product_id] = sql.as_models(Product, [_Prefixed(row, _PRODUCT)])[0]
+        if product is None:  # built once per product, from its own columns of the row
+            own = {column: row[_PRODUCT + column] for column in _PRODUCT_COLUMNS}
+            product = products[product_id] = sql.as_models(Product, [own])[0]
         grouped[line.order_id].append((line, product))
     return [grouped.get(i, []) for i in order_ids]
 
