@@ -8,7 +8,8 @@ import asyncio
 
 import pytest
 
-from cungoods.models import Trip
+from builders import make_network, schedule
+from cungoods.models import Station, Trip, TripStop
 from cungoods.services import reads
 from cungoods.services.errors import DomainError, ErrorCode, not_found
 
@@ -45,3 +46,31 @@ async def test_a_failing_read_stops_the_others_and_raises_its_own_error() -> Non
 
     assert raised.value.code is ErrorCode.NOT_FOUND
     assert stopped.is_set()
+
+
+async def test_stops_come_with_their_stations_as_their_own_rows_say(backend: str) -> None:
+    # Given two trips of a route (a hub departure, four stations, a hub arrival each)
+    network = await make_network(code="R1", stations=4)
+    trips = await schedule(network, days=2)
+    ids = [trip.id for trip in trips]
+
+    # When their stops are read with their stations (and an unknown trip's, in between)
+    found = await reads.stops_with_stations([ids[1], 999_999, ids[0]])
+
+    # Then each trip's stops come in order, each with the station its row names (the hub none),
+    # exactly as reading the stops and then the stations by id gives them
+    assert [len(stops) for stops in found] == [6, 0, 6]
+    for trip_id, stops in zip([ids[1], 999_999, ids[0]], found, strict=True):
+        expected = await TripStop.filter(trip_id=trip_id).order_by("seq")
+        assert [stop.id for stop, _ in stops] == [stop.id for stop in expected]
+        assert [stop.seq for stop, _ in stops] == [stop.seq for stop in expected]
+        for (_, station), row in zip(stops, expected, strict=True):
+            if row.station_id is None:
+                assert station is None
+            else:
+                assert station is not None
+                own = await Station.get(id=row.station_id)
+                assert (station.id, station.name, station.code) == (own.id, own.name, own.code)
+    # and a station two trips share is one row, built once
+    first_stations = {s.id: s for _, s in found[2] if s is not None}
+    assert all(first_stations[s.id] is s for _, s in found[0] if s is not None)

@@ -339,11 +339,13 @@ _ORDERS_SQL = (
     "SELECT o.id, o.number, o.status, o.station_id, o.buyer_id, o.total_fen, o.pickup_code "
     f"FROM {Order._meta.db_table} o WHERE {{where}} ORDER BY o.id"
 )
+_PRODUCT = "product__"  # the prefix of a line's product columns (reads.joined)
 _LINES_SQL = (
-    "SELECT l.order_id, l.quantity, l.unit_price_fen, s.product_id "
+    f"SELECT l.order_id, l.quantity, l.unit_price_fen, {reads.prefixed(Product, _PRODUCT, 'p')} "
     f"FROM {OrderLine._meta.db_table} l "
     f"JOIN {Order._meta.db_table} o ON o.id = l.order_id "
     f"JOIN {SaleItem._meta.db_table} s ON s.id = l.sale_item_id "
+    f"JOIN {Product._meta.db_table} p ON p.id = s.product_id "
     "WHERE {where} ORDER BY l.id"
 )
 
@@ -357,7 +359,7 @@ async def _packing(
 ) -> Packing:
     """The trip's orders in `statuses` (optionally to some stations), their lines with what
     each unit weighs, and the products, with the stop each order rides to from the trip's
-    `stops`: three queries whatever the number of orders, the first two side by side."""
+    `stops`: two queries side by side whatever the number of orders."""
     if station_ids is not None and not station_ids:
         return Packing(orders={}, to_pack=[], products={})
     where, args = _on_trip("o", trip_id, statuses, station_ids)
@@ -377,12 +379,9 @@ async def _packing(
         )
         for row in order_rows
     }
-    product_ids = sorted({row["product_id"] for row in rows})
-    products = {
-        product.id: product
-        for product in await reads.rows_by_id(Product, product_ids)
-        if product is not None
-    }
+    # The products come with the lines (an inner join: every line has one).
+    line_products = [p for p in reads.joined(Product, _PRODUCT, rows) if p is not None]
+    products = {product.id: product for product in sorted(line_products, key=lambda p: p.id)}
     kinds = {
         product.id: (product.weight_g, product.volume_cm3, Temperature(product.temperature))
         for product in products.values()
@@ -390,7 +389,7 @@ async def _packing(
     seq_of = {stop.station_id: stop.seq for stop in stops if stop.station_id is not None}
     lines: dict[int, list[Line]] = {}
     for row in rows:
-        product_id = row["product_id"]
+        product_id = row[_PRODUCT + "id"]
         weight_g, volume_cm3, temperature = kinds[product_id]
         lines.setdefault(row["order_id"], []).append(
             Line(

@@ -12,15 +12,16 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import defaultdict
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, overload
 
 from tortoise.models import Model
 
 from cungoods.db import sql
-from cungoods.models import OrderLine, Product, SaleItem
+from cungoods.models import OrderLine, Product, SaleItem, Station, TripStop
 
 M = TypeVar("M", bound=Model)
+N = TypeVar("N", bound=Model)
 A = TypeVar("A")
 B = TypeVar("B")
 C = TypeVar("C")
@@ -72,20 +73,61 @@ async def rows_by_parent(
     return [grouped.get(i, []) for i in parent_ids]
 
 
-_PRODUCT = "product__"  # the prefix of the product's columns in a line's joined row
-_PRODUCT_COLUMNS = tuple(Product._meta.fields_db_projection.values())
+def prefixed(model: type[Model], prefix: str, alias: str) -> str:
+    """The columns of `model` (as `alias`) for a joined row, each named with `prefix` (read back
+    by `joined`)."""
+    columns = model._meta.fields_db_projection.values()
+    return ", ".join(f'{alias}."{c}" AS "{prefix}{c}"' for c in columns)
+
+
+def joined(model: type[M], prefix: str, rows: Sequence[dict[str, Any]]) -> list[M | None]:
+    """Each joined row's `model` (its columns named with `prefix`, all null where the join found
+    none), each one built once, from its own columns."""
+    columns = tuple(model._meta.fields_db_projection.values())
+    built: dict[Any, M] = {}
+    found: list[M | None] = []
+    for row in rows:
+        key = row[prefix + "id"]
+        one = None if key is None else built.get(key)
+        if key is not None and one is None:
+            own = {column: row[prefix + column] for column in columns}
+            one = built[key] = sql.as_models(model, [own])[0]
+        found.append(one)
+    return found
+
+
+async def _grouped_with_joined(
+    text_of: Callable[[bool, int], str],
+    model: type[M],
+    other: type[N],
+    prefix: str,
+    parent: str,
+    parent_ids: Sequence[int],
+) -> list[list[tuple[M, N | None]]]:
+    """`model` rows with their joined `other` (the statement `text_of(postgres, key count)`,
+    keyed by `parent_ids`), grouped by the column `parent`, one list per id of `parent_ids`."""
+    unique = list(dict.fromkeys(parent_ids))
+    if not unique:
+        return [[] for _ in parent_ids]
+    postgres = sql.is_postgres()
+    rows = await sql.fetch(
+        text_of(postgres, 1 if postgres else len(unique)), *_key_args(postgres, unique)
+    )
+    grouped: dict[int, list[tuple[M, N | None]]] = defaultdict(list)
+    for pair in zip(sql.as_models(model, rows), joined(other, prefix, rows), strict=True):
+        grouped[getattr(pair[0], parent)].append(pair)
+    return [grouped.get(i, []) for i in parent_ids]
 
 
 @functools.lru_cache(maxsize=64)
 def _lines_sql(postgres: bool, count: int) -> str:
     line_columns = ", ".join(f'l."{c}"' for c in OrderLine._meta.fields_db_projection.values())
-    product_columns = ", ".join(f'p."{c}" AS "{_PRODUCT}{c}"' for c in _PRODUCT_COLUMNS)
-    match = _match_keys(postgres, count)
     return (
-        f'SELECT {line_columns}, {product_columns} FROM "{OrderLine._meta.db_table}" l '
+        f"SELECT {line_columns}, {prefixed(Product, 'product__', 'p')} "
+        f'FROM "{OrderLine._meta.db_table}" l '
         f'JOIN "{SaleItem._meta.db_table}" s ON s."id" = l."sale_item_id" '
         f'JOIN "{Product._meta.db_table}" p ON p."id" = s."product_id" '
-        f'WHERE l."order_id" {match} ORDER BY l."id"'
+        f'WHERE l."order_id" {_match_keys(postgres, count)} ORDER BY l."id"'
     )
 
 
@@ -95,23 +137,34 @@ async def lines_with_products(
     """Each order's lines (by id) with the product its sale item sells, one list per id of
     `order_ids`: one statement, where reading lines, sale items and products one level after
     the other took three round trips for every order shown."""
-    unique = list(dict.fromkeys(order_ids))
-    if not unique:
-        return [[] for _ in order_ids]
-    postgres = sql.is_postgres()
-    text = _lines_sql(postgres, 1 if postgres else len(unique))
-    rows = await sql.fetch(text, *_key_args(postgres, unique))
-    lines = sql.as_models(OrderLine, rows)
-    products: dict[int, Product] = {}
-    grouped: dict[int, list[tuple[OrderLine, Product]]] = defaultdict(list)
-    for line, row in zip(lines, rows, strict=True):
-        product_id = row[_PRODUCT + "id"]
-        product = products.get(product_id)
-        if product is None:  # built once per product, from its own columns of the row
-            own = {column: row[_PRODUCT + column] for column in _PRODUCT_COLUMNS}
-            product = products[product_id] = sql.as_models(Product, [own])[0]
-        grouped[line.order_id].append((line, product))
-    return [grouped.get(i, []) for i in order_ids]
+    grouped = await _grouped_with_joined(
+        _lines_sql, OrderLine, Product, "product__", "order_id", order_ids
+    )
+    # An inner join: every line has its product.
+    return [
+        [(line, product) for line, product in lines if product is not None] for lines in grouped
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def _stops_sql(postgres: bool, count: int) -> str:
+    stop_columns = ", ".join(f't."{c}"' for c in TripStop._meta.fields_db_projection.values())
+    return (
+        f"SELECT {stop_columns}, {prefixed(Station, 'station__', 's')} "
+        f'FROM "{TripStop._meta.db_table}" t '
+        f'LEFT JOIN "{Station._meta.db_table}" s ON s."id" = t."station_id" '
+        f'WHERE t."trip_id" {_match_keys(postgres, count)} ORDER BY t."seq", t."id"'
+    )
+
+
+async def stops_with_stations(
+    trip_ids: Sequence[int],
+) -> list[list[tuple[TripStop, Station | None]]]:
+    """Each trip's stops in order with their stations (None at the hub), one list per id of
+    `trip_ids`: one statement, where the stations were a second round trip after the stops."""
+    return await _grouped_with_joined(
+        _stops_sql, TripStop, Station, "station__", "trip_id", trip_ids
+    )
 
 
 @overload

@@ -18,6 +18,7 @@ from cungoods.api.node import Node, register_node
 from cungoods.api.scalars import Load
 from cungoods.models.enums import Role as DomainRole
 from cungoods.models.enums import TripStatus as DomainTripStatus
+from cungoods.services import reads
 from cungoods.services.capacity import leg_capacity, leg_down, leg_used
 
 if TYPE_CHECKING:
@@ -333,17 +334,14 @@ class Trip(Node):
 
     @strawberry.field(description="Stops in order, with planned, expected and actual times.")
     async def stops(self, info: Info) -> list[TripStop]:
-        stops = await info.context.loaders.children(models.TripStop, "trip_id", "seq").load(
-            self.db_id
-        )
-        # Every trip's stations in the same batch (the trips' stops resolve together).
-        ids = sorted({stop.station_id for stop in stops if stop.station_id is not None})
-        rows = await info.context.loaders.by_id(models.Station).load_many(ids)
-        stations = {row.id: Station.of(row) for row in rows if row is not None}
-        return [
-            TripStop.of(stop, None if stop.station_id is None else stations[stop.station_id])
-            for stop in stops
-        ]
+        # Every trip's stops with their stations, in one statement for the trips shown.
+        loader = info.context.loaders.custom("trip_stops", reads.stops_with_stations)
+        stops: list[tuple[models.TripStop, models.Station | None]] = await loader.load(self.db_id)
+        stations: dict[int, Station] = {}
+        for _, row in stops:
+            if row is not None and row.id not in stations:
+                stations[row.id] = Station.of(row)
+        return [TripStop.of(stop, None if row is None else stations[row.id]) for stop, row in stops]
 
     @strawberry.field(description="Legs in order, with capacity and load in both directions.")
     async def legs(self, info: Info) -> list[Leg]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cungoods.models import Event, Order
+from cungoods.services import reads
 from cungoods.services.auth import Viewer, require_viewer
 from cungoods.services.errors import not_allowed, not_found
 from cungoods.services.pagination import Page, PageArgs, page
@@ -22,7 +23,7 @@ def sees_pickup_code(viewer: Viewer | None, order: Order) -> bool:
 
 async def get_order(*, viewer: Viewer | None, order_id: int) -> Order:
     signed_in = require_viewer(viewer)
-    order = await Order.get_or_none(id=order_id)
+    [order] = await reads.rows_by_id(Order, [order_id])
     if order is None:
         raise not_found("order", "id")
     if not can_see(signed_in, order):
