@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar, overload
 
 from tortoise.models import Model
@@ -96,39 +96,51 @@ def joined(model: type[M], prefix: str, rows: Sequence[dict[str, Any]]) -> list[
     return found
 
 
-async def _grouped_with_joined(
-    text_of: Callable[[bool, int], str],
-    model: type[M],
-    other: type[N],
+@functools.lru_cache(maxsize=64)
+def _joined_sql(
+    model: type[Model],
+    column: str,
+    other: type[Model],
     prefix: str,
+    joins: str,
+    order_by: str,
+    postgres: bool,
+    count: int,
+) -> str:
+    """`model` rows (as m) by the key `column`, with `other` (as j, through `joins`)."""
+    own = ", ".join(f'm."{c}"' for c in model._meta.fields_db_projection.values())
+    match = _match_keys(postgres, count)
+    return (
+        f'SELECT {own}, {prefixed(other, prefix, "j")} FROM "{model._meta.db_table}" m {joins} '
+        f'WHERE m."{column}" {match} ORDER BY {order_by}'
+    )
+
+
+async def _grouped_with_joined(
+    model: type[M],
     parent: str,
     parent_ids: Sequence[int],
+    *,
+    other: type[N],
+    prefix: str,
+    joins: str,
+    order_by: str,
 ) -> list[list[tuple[M, N | None]]]:
-    """`model` rows with their joined `other` (the statement `text_of(postgres, key count)`,
-    keyed by `parent_ids`), grouped by the column `parent`, one list per id of `parent_ids`."""
+    """`model` rows with the `other` row `joins` finds for each (None where it finds none),
+    grouped by the foreign key column `parent`, one list per id of `parent_ids`, each list in
+    `order_by`: one statement."""
     unique = list(dict.fromkeys(parent_ids))
     if not unique:
         return [[] for _ in parent_ids]
     postgres = sql.is_postgres()
-    rows = await sql.fetch(
-        text_of(postgres, 1 if postgres else len(unique)), *_key_args(postgres, unique)
-    )
+    column = model._meta.fields_db_projection[parent]
+    count = 1 if postgres else len(unique)
+    text = _joined_sql(model, column, other, prefix, joins, order_by, postgres, count)
+    rows = await sql.fetch(text, *_key_args(postgres, unique))
     grouped: dict[int, list[tuple[M, N | None]]] = defaultdict(list)
     for pair in zip(sql.as_models(model, rows), joined(other, prefix, rows), strict=True):
         grouped[getattr(pair[0], parent)].append(pair)
     return [grouped.get(i, []) for i in parent_ids]
-
-
-@functools.lru_cache(maxsize=64)
-def _lines_sql(postgres: bool, count: int) -> str:
-    line_columns = ", ".join(f'l."{c}"' for c in OrderLine._meta.fields_db_projection.values())
-    return (
-        f"SELECT {line_columns}, {prefixed(Product, 'product__', 'p')} "
-        f'FROM "{OrderLine._meta.db_table}" l '
-        f'JOIN "{SaleItem._meta.db_table}" s ON s."id" = l."sale_item_id" '
-        f'JOIN "{Product._meta.db_table}" p ON p."id" = s."product_id" '
-        f'WHERE l."order_id" {_match_keys(postgres, count)} ORDER BY l."id"'
-    )
 
 
 async def lines_with_products(
@@ -138,23 +150,19 @@ async def lines_with_products(
     `order_ids`: one statement, where reading lines, sale items and products one level after
     the other took three round trips for every order shown."""
     grouped = await _grouped_with_joined(
-        _lines_sql, OrderLine, Product, "product__", "order_id", order_ids
+        OrderLine,
+        "order_id",
+        order_ids,
+        other=Product,
+        prefix="product__",
+        joins=f'JOIN "{SaleItem._meta.db_table}" s ON s."id" = m."sale_item_id" '
+        f'JOIN "{Product._meta.db_table}" j ON j."id" = s."product_id"',
+        order_by='m."id"',
     )
     # An inner join: every line has its product.
     return [
         [(line, product) for line, product in lines if product is not None] for lines in grouped
     ]
-
-
-@functools.lru_cache(maxsize=64)
-def _stops_sql(postgres: bool, count: int) -> str:
-    stop_columns = ", ".join(f't."{c}"' for c in TripStop._meta.fields_db_projection.values())
-    return (
-        f"SELECT {stop_columns}, {prefixed(Station, 'station__', 's')} "
-        f'FROM "{TripStop._meta.db_table}" t '
-        f'LEFT JOIN "{Station._meta.db_table}" s ON s."id" = t."station_id" '
-        f'WHERE t."trip_id" {_match_keys(postgres, count)} ORDER BY t."seq", t."id"'
-    )
 
 
 async def stops_with_stations(
@@ -163,7 +171,13 @@ async def stops_with_stations(
     """Each trip's stops in order with their stations (None at the hub), one list per id of
     `trip_ids`: one statement, where the stations were a second round trip after the stops."""
     return await _grouped_with_joined(
-        _stops_sql, TripStop, Station, "station__", "trip_id", trip_ids
+        TripStop,
+        "trip_id",
+        trip_ids,
+        other=Station,
+        prefix="station__",
+        joins=f'LEFT JOIN "{Station._meta.db_table}" j ON j."id" = m."station_id"',
+        order_by='m."seq", m."id"',
     )
 
 
