@@ -84,16 +84,13 @@ def joined(model: type[M], prefix: str, rows: Sequence[dict[str, Any]]) -> list[
     """Each joined row's `model` (its columns named with `prefix`, all null where the join found
     none), each one built once, from its own columns."""
     columns = tuple(model._meta.fields_db_projection.values())
-    built: dict[Any, M] = {}
-    found: list[M | None] = []
+    own: dict[Any, dict[str, Any]] = {}
     for row in rows:
         key = row[prefix + "id"]
-        one = None if key is None else built.get(key)
-        if key is not None and one is None:
-            own = {column: row[prefix + column] for column in columns}
-            one = built[key] = sql.as_models(model, [own])[0]
-        found.append(one)
-    return found
+        if key is not None and key not in own:
+            own[key] = {column: row[prefix + column] for column in columns}
+    built = dict(zip(own, sql.as_models(model, own.values()), strict=True))
+    return [built.get(row[prefix + "id"]) for row in rows]
 
 
 @functools.lru_cache(maxsize=64)
