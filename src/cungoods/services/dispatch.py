@@ -276,8 +276,8 @@ async def station_manifest(
     signed_in = require_viewer(viewer)
     if not (signed_in.is_dispatcher or signed_in.leads(station_id)):
         raise not_allowed("only dispatchers and the station's leader see its manifest")
-    trip = await _trip(trip_id)
-    manifests = await _manifests(trip, viewer=signed_in, station_ids=[station_id])
+    trip, stops = await reads.together(_trip(trip_id), _stops(trip_id))
+    manifests = await _manifests(trip, stops, viewer=signed_in, station_ids=[station_id])
     if not manifests:
         raise DomainError(
             ErrorCode.NOT_FOUND, "the trip does not stop at this station", ["stationId"]
@@ -291,14 +291,16 @@ async def trip_manifests(*, viewer: Viewer | None, trip_id: int) -> list[Station
     trip's orders and purchases for all stops."""
     if viewer is None:
         return []
-    [trip] = await reads.rows_by_id(Trip, [trip_id])
+    if viewer.is_dispatcher:
+        station_ids = None
+    elif viewer.station_id is not None and viewer.leads(viewer.station_id):
+        station_ids = [viewer.station_id]
+    else:
+        return []
+    [trip], stops = await reads.together(reads.rows_by_id(Trip, [trip_id]), _stops(trip_id))
     if trip is None:
         return []
-    if viewer.is_dispatcher:
-        return await _manifests(trip, viewer=viewer, station_ids=None)
-    if viewer.station_id is None or not viewer.leads(viewer.station_id):
-        return []
-    return await _manifests(trip, viewer=viewer, station_ids=[viewer.station_id])
+    return await _manifests(trip, stops, viewer=viewer, station_ids=station_ids)
 
 
 # --- loading rows -----------------------------------------------------------------------------
@@ -416,9 +418,14 @@ async def _packing(
 
 
 async def _manifests(
-    trip: Trip, *, viewer: Viewer, station_ids: Sequence[int] | None
+    trip: Trip,
+    every_stop: Sequence[TripStop],
+    *,
+    viewer: Viewer,
+    station_ids: Sequence[int] | None,
 ) -> list[StationManifest]:
-    every_stop = await _stops(trip.id)
+    """The manifests of the trip's stops at `station_ids` (all stations for None), from the
+    trip's stops (read beside the trip: the caller's one round trip for both)."""
     stops = [
         stop
         for stop in every_stop
