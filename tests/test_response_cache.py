@@ -4,10 +4,13 @@ different things never share an answer; with the cache off the answers are the s
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -19,7 +22,7 @@ from builders_produce import gid
 from cungoods.api.extensions.response_cache import Entry, ResponseStore
 from cungoods.config import Settings
 from cungoods.events.watermark import Mark
-from cungoods.models import Order, Trip
+from cungoods.models import Order, Trip, User
 from cungoods.models.enums import Role
 from cungoods.services import orders, returns, trips
 from cungoods.services.orders import LineRequest
@@ -631,3 +634,73 @@ def test_the_store_is_bounded_by_entries_and_by_bytes() -> None:
     assert store.bytes <= 100 and store.get(("big",)) is not None
     store.put(("huge",), entry(101))  # larger than the whole cache: not kept
     assert store.get(("huge",)) is None
+
+
+async def test_a_token_whose_roles_changed_gets_the_answer_of_its_new_roles(
+    settings: Settings,
+    scene: Scene,
+) -> None:
+    # A dispatcher who also buys reads every stop's manifest, twice (the second from the cache)
+    user = await make_user(Role.DISPATCHER, Role.BUYER)
+    token = token_for(user)
+    variables = {"trip": gid("Trip", scene.trip.id)}
+    async with live_server(on(settings)) as cached:
+        as_dispatcher = await gql(cached.http, STOPS_WITH_MANIFESTS, variables, token=token)
+        assert await gql(cached.http, STOPS_WITH_MANIFESTS, variables, token=token) == (
+            as_dispatcher
+        )
+
+        # When the account loses the dispatcher role (written without an event: the kept
+        # answer's recheck, started while the viewer is read, finds nothing changed)
+        await User.filter(id=user.id).update(roles=[Role.BUYER.value])
+        again = await gql(cached.http, STOPS_WITH_MANIFESTS, variables, token=token)
+
+    # Then the same token gets what a buyer sees, not the answer it had as a dispatcher
+    async with live_server(settings) as uncached:
+        as_buyer = await gql(uncached.http, STOPS_WITH_MANIFESTS, variables, token=token)
+    assert again == as_buyer
+    assert again != as_dispatcher
+
+
+async def test_a_kept_answer_is_rechecked_while_the_viewer_is_still_being_read(
+    settings: Settings, scene: Scene, backend: str, is_postgres: bool
+) -> None:
+    if not is_postgres:
+        pytest.skip("the account table is held by another session on PostgreSQL")
+    variables = {"trip": gid("Trip", scene.trip.id)}
+    token = token_for(scene.shop.dispatcher)
+    async with live_server(on(settings)) as cached:
+        kept = await gql(cached.http, STOPS_WITH_MANIFESTS, variables, token=token)
+        await delay(cached.http, scene, 5)  # the kept answer is stale now
+
+        # While another session holds the account table, so reading the viewer waits
+        holder = await asyncpg.connect(backend.replace("postgres://", "postgresql://", 1))
+        try:
+            hold = holder.transaction()
+            await hold.start()
+            await holder.execute("LOCK TABLE account IN ACCESS EXCLUSIVE MODE")
+            with statements() as sent:
+                request = asyncio.ensure_future(
+                    gql(cached.http, STOPS_WITH_MANIFESTS, variables, token=token)
+                )
+                # Then the event log is read meanwhile: the recheck does not wait for the viewer
+                await until(lambda: any("FROM event WHERE id >" in text for text in sent))
+                assert not request.done()
+                await hold.rollback()
+                answer = await request
+        finally:
+            await holder.close()
+
+    # and the answer is the one after the change, read with one look at the event log
+    assert answer != kept
+    assert answer["data"]["trip"]["delayMinutes"] == kept["data"]["trip"]["delayMinutes"] + 5
+    assert sum("FROM event WHERE id >" in text for text in sent) == 1
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait for `condition` (a few seconds at most: then it fails)."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never held")

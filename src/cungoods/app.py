@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from cungoods.api.context import Context
+from cungoods.api.context import Context, start_early
 from cungoods.api.extensions.throttle import limits_from
 from cungoods.api.persisted import PersistedDocuments
 from cungoods.api.schema import build_schema, response_store
@@ -104,7 +104,13 @@ class GraphQLApp(GraphQLView):
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() == "bearer" and token:
-            await self._authenticate(context, token.strip())
+            context.token = token.strip()
+            if isinstance(request, WebSocket):
+                await self._authenticate(context, context.token)
+            else:
+                # Awaited by the view just before the operation (context.signed_in), so the
+                # response cache can recheck a kept answer meanwhile.
+                context.signing_in = start_early(self._authenticate(context, context.token))
         return context
 
     async def on_ws_connect(self, context: Context) -> None | dict[str, Any]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,6 +17,22 @@ from cungoods.config import Settings
 from cungoods.events.watermark import Mark
 from cungoods.services.auth import Viewer
 from cungoods.services.ratelimit import Limits
+
+T = TypeVar("T")
+
+
+def start_early(work: Awaitable[T]) -> asyncio.Future[T]:
+    """Start `work` now for a request that awaits it later, or not at all (GraphiQL's page runs
+    no operation): its error is then taken off the task, which asyncio would otherwise log as
+    never retrieved. Awaiting the task still raises it."""
+    task = asyncio.ensure_future(work)
+    task.add_done_callback(_looked_at)
+    return task
+
+
+def _looked_at(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 @dataclass
@@ -40,6 +58,16 @@ class Context:
     # A mark the cache's recheck took while finding this request's kept answer changed: the
     # answer computed next starts from it (events/watermark.py).
     cache_mark: Mark | None = None
+    # Over HTTP, the viewer's look-up, started with the request and awaited (`signed_in`) just
+    # before the operation, so the response cache's recheck can run beside it (http_view.py).
+    signing_in: asyncio.Future[None] | None = None
+
+    async def signed_in(self) -> None:
+        """Wait for the viewer's look-up, if one is under way; raises what it raised (a 503
+        while the database is away)."""
+        lookup, self.signing_in = self.signing_in, None
+        if lookup is not None:
+            await lookup
 
     def fresh(self) -> Context:
         """A copy with new loaders, for one operation or one event on a long-lived socket. It

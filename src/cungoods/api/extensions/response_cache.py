@@ -33,13 +33,17 @@ such change records an outbox event in its own transaction. So:
   a user's `language` with `setLanguage`).
 - **Two doors**: this extension answers inside the schema (any transport); over HTTP the view
   asks the same store first (`answer_again`), so a repeated query skips the operation's
-  machinery, with the same key and the same recheck.
+  machinery, with the same key and the same recheck. The view starts that recheck while the
+  viewer is still being read (`look_ahead`), for the scope the token signed in as last time,
+  and uses it only if the viewer still has that scope: a hit waits for one round trip, not
+  two.
 - **Bounds**: entries and bytes (CUNGOODS_RESPONSE_CACHE_ENTRIES, ..._BYTES), least recently
   used first out. CUNGOODS_RESPONSE_CACHE=0 leaves the extension out of the schema.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Iterable
@@ -53,7 +57,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult as Response
 from strawberry.types.graphql import OperationType
 
-from cungoods.api.context import Context, Info
+from cungoods.api.context import Context, Info, start_early
 from cungoods.db.errors import is_database_unavailable
 from cungoods.events import watermark
 from cungoods.observability import metrics
@@ -104,6 +108,12 @@ def request_key(
     scope = scope_of(context)
     if scope is None:
         return None
+    return _key_in(scope, query, operation_name, variables)
+
+
+def _key_in(
+    scope: str, query: str, operation_name: str | None, variables: dict[str, Any] | None
+) -> tuple[str, ...]:
     return (
         scope,
         operation_name or "",
@@ -189,6 +199,8 @@ class ResponseStore:
         self._entries: OrderedDict[tuple[str, ...], Entry] = OrderedDict()
         self._bytes = 0
         self._plans: OrderedDict[tuple[str, str], Plan | None] = OrderedDict()
+        # The scope each bearer token last signed in as, for `look_ahead`'s guess.
+        self._scopes: OrderedDict[str, str] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -209,6 +221,15 @@ class ResponseStore:
     def known_plan(self, text: str, operation_name: str | None) -> Plan | None:
         """The plan of a document seen before; None if it is not cacheable or not seen yet."""
         return self._plans.get((text, operation_name or ""))
+
+    def remember_scope(self, token: str, scope: str) -> None:
+        self._scopes[token] = scope
+        self._scopes.move_to_end(token)
+        while len(self._scopes) > self.max_entries:
+            self._scopes.popitem(last=False)
+
+    def last_scope(self, token: str) -> str | None:
+        return self._scopes.get(token)
 
     def get(self, key: tuple[str, ...]) -> Entry | None:
         entry = self._entries.get(key)
@@ -265,6 +286,43 @@ class Hit:
     operation_name: str | None  # the document's own, for the log line and the metrics
 
 
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    """The one watermark query a request will need, started over HTTP while its viewer is
+    still being read (`look_ahead`): the recheck of the answer kept under the scope its token
+    signed in as last time, or, with none kept there, a mark for computing it. Used only if
+    the viewer turns out to have that scope; any other outcome asks again, as without it."""
+
+    key: tuple[str, ...] | None  # the guessed key, when `recheck` rechecks its entry
+    entry: Entry | None
+    recheck: asyncio.Future[watermark.Recheck | None] | None
+    mark: asyncio.Future[watermark.Mark | None] | None
+
+
+def look_ahead(
+    store: ResponseStore,
+    context: Context,
+    *,
+    query: str,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> Ahead | None:
+    """Start, beside the viewer's read, the watermark query `answer_again` or the extension
+    will need: a request then waits for one round trip where it waited for two. It is taken
+    after the request arrived, so it proves as much as one taken after the viewer's read.
+    None for a document not known cacheable, or without a token (no read to run beside)."""
+    if context.token is None or store.known_plan(query, operation_name) is None:
+        return None
+    scope = store.last_scope(context.token)
+    key = _key_in(scope, query, operation_name, variables) if scope is not None else None
+    entry = store.get(key) if key is not None else None
+    if key is not None and entry is not None and entry.extensions is not None:
+        check = watermark.recheck(entry.mark, horizon=_horizon(context), concerns=entry.concerns)
+        return Ahead(key=key, entry=entry, recheck=start_early(_proven(check)), mark=None)
+    mark = start_early(_proven(watermark.take(horizon=_horizon(context))))
+    return Ahead(key=None, entry=None, recheck=None, mark=mark)
+
+
 async def answer_again(
     store: ResponseStore,
     context: Context,
@@ -272,6 +330,7 @@ async def answer_again(
     query: str,
     operation_name: str | None,
     variables: dict[str, Any] | None,
+    ahead: Ahead | None = None,
 ) -> Hit | None:
     """A kept answer, checked as `ResponseCache` checks it, before the schema runs (the HTTP
     view asks first): a hit then costs the key, the recheck and the response, not the ~50
@@ -279,29 +338,50 @@ async def answer_again(
     Only a document that ran before (its plan is known) and whose response's extensions are
     kept: the same text with the same variables validates and costs the same again. None to
     run the operation: the extension then computes, keeps or (while the database is away)
-    steps aside as for any request."""
+    steps aside as for any request. `ahead`: the watermark query `look_ahead` started."""
+    scope = scope_of(context)
+    if scope is not None and context.token is not None:
+        store.remember_scope(context.token, scope)
     plan = store.known_plan(query, operation_name)
     if plan is None:
         return None
     key = request_key(context, query, operation_name, variables)
     entry = store.get(key) if key is not None else None
     if key is None or entry is None or entry.extensions is None:
+        if key is not None and entry is None and ahead is not None and ahead.mark is not None:
+            context.cache_mark = await ahead.mark  # the extension computes from it
         return None
-    if not await _still_good(store, key, entry, context):
+    if (
+        ahead is not None
+        and ahead.recheck is not None
+        and ahead.key == key
+        and ahead.entry is entry
+    ):
+        found = await ahead.recheck
+    else:
+        found = await _recheck(entry, context)
+    if not _still_good(store, key, entry, context, found):
         return None  # the operation runs (from the recheck's mark, or into the outage)
     result = Response(data=entry.data, errors=None, extensions=entry.extensions)
     return Hit(result=result, operation_name=plan.operation_name)
 
 
-async def _still_good(
-    store: ResponseStore, key: tuple[str, ...], entry: Entry, context: Context
+async def _recheck(entry: Entry, context: Context) -> watermark.Recheck | None:
+    check = watermark.recheck(entry.mark, horizon=_horizon(context), concerns=entry.concerns)
+    return await _proven(check)
+
+
+def _still_good(
+    store: ResponseStore,
+    key: tuple[str, ...],
+    entry: Entry,
+    context: Context,
+    found: watermark.Recheck | None,
 ) -> bool:
-    """Recheck a kept answer: True (a hit, counted) with its mark moved forward if nothing that
-    concerns it committed since; else False, the entry dropped and the recheck's mark left for
-    the answer this request computes next, or (the database away) the entry left alone."""
-    found = await _proven(
-        watermark.recheck(entry.mark, horizon=_horizon(context), concerns=entry.concerns)
-    )
+    """Judge a kept answer by its recheck: True (a hit, counted) with its mark moved forward if
+    nothing that concerns it committed since; else False, the entry dropped and the recheck's
+    mark left for the answer this request computes next, or (the database away: no recheck)
+    the entry left alone."""
     if found is None:
         return False
     if not found.changed and found.now is not None:
@@ -366,7 +446,9 @@ class ResponseCache(SchemaExtension):
         key, plan = keyed
         context = self.execution_context.context
         entry = self.store.get(key)
-        if entry is not None and await _still_good(self.store, key, entry, context):
+        if entry is not None and _still_good(
+            self.store, key, entry, context, await _recheck(entry, context)
+        ):
             self.execution_context.result = ExecutionResult(data=entry.data)
             yield
             return

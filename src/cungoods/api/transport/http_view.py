@@ -48,7 +48,13 @@ from strawberry.types.unset import UNSET
 
 from cungoods.api.context import Context
 from cungoods.api.extensions import observability
-from cungoods.api.extensions.response_cache import ResponseStore, answer_again, keep_extensions
+from cungoods.api.extensions.response_cache import (
+    Ahead,
+    ResponseStore,
+    answer_again,
+    keep_extensions,
+    look_ahead,
+)
 from cungoods.api.persisted import (
     PERSISTED_QUERY_NOT_FOUND,
     PersistedDocuments,
@@ -181,9 +187,18 @@ class GraphQLView(GraphQL[Context, None]):
             status = 200 if error.code == PERSISTED_QUERY_NOT_FOUND else 400
             raise HTTPException(status, error.message) from error
         if self.responses is not None and query is not None:
-            hit = await self._answer_again(context, query, request_data)
+            ahead = look_ahead(
+                self.responses,
+                context,
+                query=query,
+                operation_name=request_data.operation_name,
+                variables=request_data.variables,
+            )
+            await context.signed_in()
+            hit = await self._answer_again(context, query, request_data, ahead)
             if hit is not None:
                 return hit
+        await context.signed_in()
         try:
             result = await self.schema.execute(
                 query,
@@ -214,7 +229,7 @@ class GraphQLView(GraphQL[Context, None]):
         return result
 
     async def _answer_again(
-        self, context: Context, query: str, request_data: GraphQLRequestData
+        self, context: Context, query: str, request_data: GraphQLRequestData, ahead: Ahead | None
     ) -> ExecutionResult | None:
         """A repeated query answered from the response cache before the schema runs, counted
         and logged as any operation (api/extensions/observability.py)."""
@@ -226,6 +241,7 @@ class GraphQLView(GraphQL[Context, None]):
             query=query,
             operation_name=request_data.operation_name,
             variables=request_data.variables,
+            ahead=ahead,
         )
         if hit is None:
             return None
