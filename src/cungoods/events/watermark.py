@@ -19,16 +19,19 @@ so the next recheck reads only what committed since.
 - On PostgreSQL the floor is the event broker's horizon (events/broker.py), which is settled by
   construction; without a running broker there is no floor and nothing is marked.
 
-Both queries are range scans of the event table's primary key, bounded by LIMIT.
+Both queries are range scans of the event table's primary key, bounded by LIMIT; the checks of
+requests that arrive together share one scan.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from cungoods.db import sql
+from cungoods.db.batched import Batched
 
 # More events above the floor than this and the mark is not worth keeping (the broker is far
 # behind: reading them would cost more than the answer saves).
@@ -56,8 +59,36 @@ def _trips(row: dict[str, Any]) -> Trips:
     return frozenset((row["trip_id"],) if moved_from is None else (row["trip_id"], moved_from))
 
 
+async def _above_many(keys: list[tuple[int, int]]) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """The events above each (floor, limit) of a burst of checks, from one scan above the
+    lowest floor: each check's are the first `limit` of those above its own floor. A check
+    the shared scan may have cut short (it stopped at its limit before that check had its
+    own) reads its own."""
+    lowest = min(floor for floor, _ in keys)
+    most = max(limit for _, limit in keys)
+    rows = await sql.fetch(_ABOVE_SQL, lowest, most)
+    ids = [int(row["id"]) for row in rows]
+    whole = len(rows) < most  # every event above the lowest floor
+    found: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for floor, limit in keys:
+        start = bisect.bisect_right(ids, floor)
+        own = rows[start : start + limit]
+        if whole or len(own) == limit:
+            found[(floor, limit)] = own
+        else:
+            found[(floor, limit)] = await sql.fetch(_ABOVE_SQL, floor, limit)
+    return found
+
+
+# Rechecks come in bursts (the board's refetches after an event, a morning of leaders): the
+# checks asked for within one turn of the loop share one scan (db/batched.py). They run outside
+# transactions (read-only queries), as a batched read must.
+_above_batched: Batched[tuple[int, int], list[dict[str, Any]]] = Batched(_above_many)
+
+
 async def _above(floor: int, limit: int) -> list[dict[str, Any]]:
-    return await sql.fetch(_ABOVE_SQL, floor, limit)
+    """The events above `floor`, oldest first, at most `limit`."""
+    return await _above_batched.load((floor, limit)) or []
 
 
 async def take(*, horizon: int | None) -> Mark | None:
