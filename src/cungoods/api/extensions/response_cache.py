@@ -293,8 +293,7 @@ class Ahead:
     signed in as last time, or, with none kept there, a mark for computing it. Used only if
     the viewer turns out to have that scope; any other outcome asks again, as without it."""
 
-    key: tuple[str, ...] | None  # the guessed key, when `recheck` rechecks its entry
-    entry: Entry | None
+    entry: Entry | None  # the entry kept under the guessed key, which `recheck` rechecks
     recheck: asyncio.Future[watermark.Recheck | None] | None
     mark: asyncio.Future[watermark.Mark | None] | None
 
@@ -316,11 +315,10 @@ def look_ahead(
     scope = store.last_scope(context.token)
     key = _key_in(scope, query, operation_name, variables) if scope is not None else None
     entry = store.get(key) if key is not None else None
-    if key is not None and entry is not None and entry.extensions is not None:
-        check = watermark.recheck(entry.mark, horizon=_horizon(context), concerns=entry.concerns)
-        return Ahead(key=key, entry=entry, recheck=start_early(_proven(check)), mark=None)
+    if entry is not None and entry.extensions is not None:
+        return Ahead(entry=entry, recheck=start_early(_recheck(entry, context)), mark=None)
     mark = start_early(_proven(watermark.take(horizon=_horizon(context))))
-    return Ahead(key=None, entry=None, recheck=None, mark=mark)
+    return Ahead(entry=None, recheck=None, mark=mark)
 
 
 async def answer_again(
@@ -345,18 +343,14 @@ async def answer_again(
     plan = store.known_plan(query, operation_name)
     if plan is None:
         return None
-    key = request_key(context, query, operation_name, variables)
+    key = _key_in(scope, query, operation_name, variables) if scope is not None else None
     entry = store.get(key) if key is not None else None
     if key is None or entry is None or entry.extensions is None:
         if key is not None and entry is None and ahead is not None and ahead.mark is not None:
             context.cache_mark = await ahead.mark  # the extension computes from it
         return None
-    if (
-        ahead is not None
-        and ahead.recheck is not None
-        and ahead.key == key
-        and ahead.entry is entry
-    ):
+    # The same entry object is the one kept under the same key: the viewer kept its scope.
+    if ahead is not None and ahead.recheck is not None and ahead.entry is entry:
         found = await ahead.recheck
     else:
         found = await _recheck(entry, context)

@@ -186,7 +186,9 @@ class GraphQLView(GraphQL[Context, None]):
         except PersistedQueryError as error:
             status = 200 if error.code == PERSISTED_QUERY_NOT_FOUND else 400
             raise HTTPException(status, error.message) from error
+        ahead = None
         if self.responses is not None and query is not None:
+            # The cache's check of the event log runs while the viewer is still being read.
             ahead = look_ahead(
                 self.responses,
                 context,
@@ -194,11 +196,11 @@ class GraphQLView(GraphQL[Context, None]):
                 operation_name=request_data.operation_name,
                 variables=request_data.variables,
             )
-            await context.signed_in()
+        await context.signed_in()
+        if self.responses is not None and query is not None:
             hit = await self._answer_again(context, query, request_data, ahead)
             if hit is not None:
                 return hit
-        await context.signed_in()
         try:
             result = await self.schema.execute(
                 query,
